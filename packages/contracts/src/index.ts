@@ -1,0 +1,3 @@
+export * from './messaging-topology.js';
+export * from './order-status.js';
+export * from './order-created-event.js';

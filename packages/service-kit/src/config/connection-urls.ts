@@ -1,0 +1,63 @@
+import { ConfigError, readInteger, readString, readUrl, type Env } from './env-readers.js';
+
+/**
+ * DATABASE_URL wins; without it the seed system's POSTGRES_* variables are
+ * honoured, so a deployment written for the seed keeps working.
+ */
+export function readDatabaseUrl(env: Env, defaultDatabase: string): string {
+  if (env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() !== '') {
+    return readUrl(env, 'DATABASE_URL', '', ['postgres:', 'postgresql:']);
+  }
+  const url = new URL('postgres://127.0.0.1');
+  url.hostname = readString(env, 'POSTGRES_HOST', '127.0.0.1');
+  url.port = String(readInteger(env, 'POSTGRES_PORT', 5432, { min: 1, max: 65535 }));
+  url.username = encodeURIComponent(readString(env, 'POSTGRES_USER', 'postgres'));
+  url.password = encodeURIComponent(readString(env, 'POSTGRES_PASSWORD', 'postgres'));
+  url.pathname = `/${encodeURIComponent(readString(env, 'POSTGRES_DB', defaultDatabase))}`;
+  return url.toString();
+}
+
+/** RABBITMQ_URL wins; otherwise RABBITMQ_HOST/PORT/USER/PASSWORD as in the seed. */
+export function readRabbitUrl(env: Env): string {
+  if (env.RABBITMQ_URL !== undefined && env.RABBITMQ_URL.trim() !== '') {
+    return readUrl(env, 'RABBITMQ_URL', '', ['amqp:', 'amqps:']);
+  }
+  const url = new URL('amqp://127.0.0.1');
+  url.hostname = readString(env, 'RABBITMQ_HOST', '127.0.0.1');
+  url.port = String(readInteger(env, 'RABBITMQ_PORT', 5672, { min: 1, max: 65535 }));
+  url.username = encodeURIComponent(readString(env, 'RABBITMQ_USER', 'guest'));
+  url.password = encodeURIComponent(readString(env, 'RABBITMQ_PASSWORD', 'guest'));
+  return url.toString();
+}
+
+export const DEFAULT_INTERNAL_API_KEY = 'dev-internal-key';
+
+/**
+ * The shared secret between the services. In production the development
+ * default is refused: it is public in this repository.
+ */
+export function readInternalApiKey(env: Env, production: boolean): string {
+  const key = readString(env, 'INTERNAL_API_KEY', DEFAULT_INTERNAL_API_KEY);
+  if (production && key === DEFAULT_INTERNAL_API_KEY) {
+    throw new ConfigError('INTERNAL_API_KEY must be set to a secret of your own when NODE_ENV=production');
+  }
+  if (production && key.length < 16) {
+    throw new ConfigError('INTERNAL_API_KEY must be at least 16 characters when NODE_ENV=production');
+  }
+  return key;
+}
+
+/** Refuses the well-known development credentials in production. */
+export function assertNoDefaultCredentials(name: string, url: string, production: boolean): void {
+  if (!production) return;
+  const parsed = new URL(url);
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  const defaults = [
+    ['postgres', 'postgres'],
+    ['guest', 'guest'],
+  ];
+  if (password === '' || defaults.some(([u, p]) => u === user && p === password)) {
+    throw new ConfigError(`${name} uses default or empty credentials, refused when NODE_ENV=production`);
+  }
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Logger } from '../observability/logger.js';
+import { observeHttpRequests, type Registry } from '../observability/metrics.js';
+import { errorBody } from './error-body.js';
+import { requestValidatorCompiler } from './request-validators.js';
+import { addSecurityHeaders } from './security-headers.js';
+import { validationDetails } from './validation-details.js';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const DOCS_PREFIX = '/docs';
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+export interface HttpAppOptions {
+  logger: Logger;
+  metrics: Registry;
+  /** True when the service's own database answers. */
+  isReady: () => Promise<boolean>;
+  openapi: { title: string; version: string; description: string };
+}
+
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/**
+ * The parts both APIs share: JSON-only bodies with a size limit, validation
+ * that reports every broken field, one error handler, request ids, health,
+ * metrics and OpenAPI docs. A service adds its routes to what this returns.
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const logger: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance: logger,
+    // Per-request access logs cost on every call; errors are still logged below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    genReqId: (request: IncomingMessage) => {
+      const offered = request.headers['x-request-id'];
+      return typeof offered === 'string' && REQUEST_ID_PATTERN.test(offered) ? offered : randomUUID();
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Only JSON bodies are accepted; anything else is a 415, not a string body.
+  app.removeContentTypeParser(['text/plain']);
+  app.setValidatorCompiler(requestValidatorCompiler());
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  addSecurityHeaders(app, DOCS_PREFIX);
+  observeHttpRequests(app, options.metrics);
+
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (error.validation) {
+      const context = error.validationContext ?? 'body';
+      const schema = request.routeOptions.schema?.[context as 'body'] as Parameters<typeof validationDetails>[2];
+      return reply
+        .code(422)
+        .send(errorBody('validation_failed', 'the request is not valid', validationDetails(error.validation, context, schema)));
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return reply.code(400).send(errorBody('invalid_json', 'the request body is not valid JSON'));
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.code(413).send(errorBody('payload_too_large', `the request body is larger than ${BODY_LIMIT_BYTES} bytes`));
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.code(415).send(errorBody('unsupported_media_type', 'send the body as application/json'));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send(errorBody('bad_request', error.message));
+    }
+    request.log.error({ err: error }, 'unexpected error while handling request');
+    return reply.code(500).send(errorBody('internal_error', 'something went wrong on our side; it has been logged'));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: options.openapi,
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+
+  const Ok = Type.Object({ status: Type.String() });
+  const hidden = { hide: true };
+  app.get('/up', { schema: { tags: ['health'], summary: 'Liveness, as in the seed system', response: { 200: Ok } } }, async () => ({ status: 'ok' }));
+  app.get('/health/live', { schema: { tags: ['health'], summary: 'The process runs', response: { 200: Ok } } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/health/ready',
+    { schema: { tags: ['health'], summary: 'The service database answers', response: { 200: Ok, 503: Ok } } },
+    async (_request, reply) => ((await options.isReady()) ? { status: 'ready' } : reply.code(503).send({ status: 'not_ready' })),
+  );
+  app.get('/openapi.json', { schema: hidden }, async () => app.swagger());
+  app.get('/metrics', { schema: hidden }, async (_request, reply) =>
+    reply.type(options.metrics.contentType).send(await options.metrics.metrics()),
+  );
+  return app;
+}

@@ -1,0 +1,30 @@
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  name: string;
+  level: string;
+  /** Human-readable lines instead of JSON; the default when stdout is a terminal. */
+  pretty: boolean;
+}
+
+/** Paths that may hold the shared secret; pino replaces their values before writing. */
+const REDACTED_PATHS = [
+  'req.headers["x-internal-api-key"]',
+  'req.headers.authorization',
+  'headers["x-internal-api-key"]',
+  'config.internalApiKey',
+];
+
+export function createLogger(options: LoggerOptions): Logger {
+  const base = {
+    name: options.name,
+    level: options.level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+  if (!options.pretty) return pino(base);
+  // Synchronous in-process prettifier: no worker thread to outlive a crash.
+  return pino(base, pretty({ colorize: process.stdout.isTTY, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
+}

@@ -1,0 +1,22 @@
+import type pg from 'pg';
+import { ConfigError } from '../config/env-readers.js';
+import { DependencyUnavailableError } from '../lifecycle/startup-errors.js';
+import { describeDatabase } from './postgres-pool.js';
+
+/**
+ * Called once at start: the database must answer and hold the service's
+ * schema. Either failure becomes one line saying what to do.
+ */
+export async function assertDatabaseReady(pool: pg.Pool, url: string, requiredTable: string): Promise<void> {
+  const where = describeDatabase(url);
+  let found: boolean;
+  try {
+    const result = await pool.query<{ found: boolean }>('select to_regclass($1) is not null as found', [requiredTable]);
+    found = result.rows[0]?.found === true;
+  } catch (error) {
+    throw new DependencyUnavailableError('PostgreSQL', where, error);
+  }
+  if (!found) {
+    throw new ConfigError(`database ${where} has no ${requiredTable} table; run npm run db:setup first`);
+  }
+}

@@ -1,0 +1,66 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Logger } from '../observability/logger.js';
+
+const INT8_OID = 20;
+
+/**
+ * bigint ids come back as numbers: they are identity values far below 2^53,
+ * and numbers keep the JSON contract (`"id": 1`). numeric stays a string so
+ * prices are converted deliberately, never silently rounded.
+ */
+const types = new pg.TypeOverrides();
+types.setTypeParser(INT8_OID, 'text', Number);
+
+export interface PoolOptions {
+  url: string;
+  applicationName: string;
+  max: number;
+  logger: Logger;
+}
+
+export function createPostgresPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    application_name: options.applicationName,
+    max: options.max,
+    types,
+    // Fail a checkout fast while the database is down instead of queueing forever.
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+  });
+  // An idle client whose server went away emits here; without a listener the
+  // process would crash. The pool drops the client and makes a new one later.
+  pool.on('error', (error) => {
+    options.logger.warn({ err: error }, 'idle database connection lost');
+  });
+  return pool;
+}
+
+export function createKysely<DB>(pool: pg.Pool): Kysely<DB> {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** host:port/database of a URL, without credentials, for log lines and errors. */
+export function describeDatabase(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+}
+
+/** Resolves true when the database answers a trivial query within the timeout. */
+export async function isDatabaseReachable(pool: pg.Pool, timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const probe = pool.query('select 1').then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

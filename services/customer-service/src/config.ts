@@ -1,0 +1,71 @@
+import { messagingTopology, type MessagingTopology } from '@orders/contracts';
+import {
+  assertNoDefaultCredentials,
+  readDatabaseUrl,
+  readInteger,
+  readInternalApiKey,
+  readLoggingConfig,
+  readPort,
+  readRabbitUrl,
+  readString,
+  type Env,
+  type LoggingConfig,
+} from '@orders/service-kit';
+
+export interface CustomerServiceConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  databaseUrl: string;
+  databasePoolSize: number;
+  logging: LoggingConfig;
+  internalApiKey: string;
+  rabbitUrl: string;
+  messaging: MessagingTopology;
+  consumer: {
+    metricsPort: number;
+    /** Unacknowledged messages the broker may hand this consumer at once. */
+    prefetch: number;
+    /** Events applied per database transaction at most. */
+    maxBatchSize: number;
+    /** Attempts for a batch that fails for a transient reason (database down) before its messages are dead-lettered. */
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    /** Redeliveries the quorum queue allows before it dead-letters a message (crash loops). */
+    deliveryLimit: number;
+    retentionDays: number;
+    retentionIntervalMs: number;
+  };
+}
+
+/** The only reader of process.env in customer_service; throws ConfigError on a bad value. */
+export function loadConfig(env: Env): Readonly<CustomerServiceConfig> {
+  const production = env.NODE_ENV === 'production';
+  const databaseUrl = readDatabaseUrl(env, 'customer_service');
+  const rabbitUrl = readRabbitUrl(env);
+  assertNoDefaultCredentials('DATABASE_URL', databaseUrl, production);
+  assertNoDefaultCredentials('RABBITMQ_URL', rabbitUrl, production);
+  return Object.freeze({
+    production,
+    host: readString(env, 'HOST', '0.0.0.0'),
+    port: readPort(env, 'PORT', 3002),
+    databaseUrl,
+    databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 16, { min: 1, max: 200 }),
+    logging: readLoggingConfig(env),
+    internalApiKey: readInternalApiKey(env, production),
+    rabbitUrl,
+    messaging: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')),
+    consumer: {
+      metricsPort: readPort(env, 'METRICS_PORT', 3012),
+      prefetch: readInteger(env, 'CONSUMER_PREFETCH', 500, { min: 1, max: 65_535 }),
+      maxBatchSize: readInteger(env, 'CONSUMER_MAX_BATCH_SIZE', 250, { min: 1, max: 10_000 }),
+      maxAttempts: readInteger(env, 'CONSUMER_MAX_ATTEMPTS', 12, { min: 1, max: 1_000 }),
+      retryBaseMs: readInteger(env, 'CONSUMER_RETRY_BASE_MS', 250, { min: 1, max: 600_000 }),
+      retryMaxMs: readInteger(env, 'CONSUMER_RETRY_MAX_MS', 30_000, { min: 1, max: 3_600_000 }),
+      deliveryLimit: readInteger(env, 'CONSUMER_DELIVERY_LIMIT', 20, { min: 1, max: 10_000 }),
+      retentionDays: readInteger(env, 'INBOX_RETENTION_DAYS', 7, { min: 1, max: 3_650 }),
+      retentionIntervalMs: readInteger(env, 'INBOX_RETENTION_INTERVAL_MS', 600_000, { min: 1_000, max: 86_400_000 }),
+    },
+  });
+}

@@ -1,0 +1,87 @@
+import { decodeCursor, encodeCursor, errorBody, errorResponses, nextPageLink, parseIdParam, type HttpApp } from '@orders/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { createCustomer } from './create-customer.js';
+import { toCustomer } from './customer.js';
+import {
+  ApiKeyHeadersSchema,
+  CreateCustomerBodySchema,
+  CustomerIdParamsSchema,
+  CustomerSchema,
+  ListCustomersQuerySchema,
+} from './customer.schemas.js';
+import type { CustomersRepository } from './customers.repository.js';
+
+const security = [{ internalApiKey: [] }];
+
+export function registerCustomerRoutes(app: HttpApp, customers: CustomersRepository): void {
+  const getOne = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const id = parseIdParam(request.params.id);
+    const row = id === undefined ? undefined : await customers.findById(id);
+    if (row === undefined) return reply.code(404).send(errorBody('not_found', `customer ${request.params.id} not found`));
+    return toCustomer(row);
+  };
+  const getOneSchema = (summary: string) => ({
+    tags: ['customers'],
+    summary,
+    security,
+    headers: ApiKeyHeadersSchema,
+    params: CustomerIdParamsSchema,
+    response: { 200: CustomerSchema, ...errorResponses(401, 404) },
+  });
+
+  // The path order_service calls, kept from the seed system.
+  app.get('/customers/:id', { schema: getOneSchema('Get one customer (the route Order Service calls)') }, getOne);
+  app.get('/api/v1/customers/:id', { schema: getOneSchema('Get one customer') }, getOne);
+
+  app.get(
+    '/api/v1/customers',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'List customers by id',
+        description: 'Keyset pagination: when there are more, the Link header has the next page (rel="next").',
+        security,
+        headers: ApiKeyHeadersSchema,
+        querystring: ListCustomersQuerySchema,
+        response: { 200: Type.Array(CustomerSchema), ...errorResponses(401, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { limit, cursor } = request.query;
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      if (cursor !== undefined && after === undefined) {
+        return reply
+          .code(422)
+          .send(errorBody('validation_failed', 'the request is not valid', [{ field: 'cursor', message: 'must be the cursor from a Link header' }]));
+      }
+      const rows = await customers.list({ after, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      if (rows.length > limit && last !== undefined) reply.header('link', nextPageLink(request, encodeCursor(last.id)));
+      return page.map(toCustomer);
+    },
+  );
+
+  app.post(
+    '/api/v1/customers',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Register a customer',
+        security,
+        headers: ApiKeyHeadersSchema,
+        body: CreateCustomerBodySchema,
+        response: { 201: CustomerSchema, ...errorResponses(400, 401, 409, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const result = await createCustomer(customers, request.body);
+      if (!result.ok) {
+        // The only failure: customer_name_taken.
+        return reply.code(409).send(errorBody(result.error, `a customer named "${request.body.name.trim()}" already exists`));
+      }
+      return reply.code(201).header('location', `/api/v1/customers/${result.customer.id}`).send(result.customer);
+    },
+  );
+}

@@ -1,0 +1,33 @@
+import { createHttpApp, isDatabaseReachable, type HttpApp, type Logger, type Registry } from '@orders/service-kit';
+import type { CustomerDb } from '../db/database.js';
+import { createCustomersRepository } from '../customers/customers.repository.js';
+import { registerCustomerRoutes } from '../customers/customers.routes.js';
+import { requireInternalApiKey } from './internal-api-key.js';
+
+export interface CustomerServiceDeps {
+  logger: Logger;
+  metrics: Registry;
+  database: CustomerDb;
+  internalApiKey: string;
+}
+
+/** The Customer Service HTTP API, ready to listen; tests call this with their own dependencies. */
+export async function buildApp(deps: CustomerServiceDeps): Promise<HttpApp> {
+  const app = await createHttpApp({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    isReady: () => isDatabaseReachable(deps.database.pool),
+    openapi: {
+      title: 'Customer Service',
+      version: '1.0.0',
+      description: 'Customers and their orders_count, which the order.created consumer keeps up to date.',
+    },
+  });
+  const customers = createCustomersRepository(deps.database.db);
+  // Encapsulated scope: the API key hook guards the customer routes only, not health or docs.
+  await app.register(async (scope) => {
+    requireInternalApiKey(scope, deps.internalApiKey);
+    registerCustomerRoutes(scope, customers);
+  });
+  return app;
+}

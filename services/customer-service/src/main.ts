@@ -1,0 +1,28 @@
+import { assertDatabaseReady, createLogger, createMetricsRegistry, observePostgresPool, runProcess } from '@orders/service-kit';
+import { loadConfig } from './config.js';
+import { openCustomerDatabase } from './db/database.js';
+import { buildApp } from './http/app.js';
+
+// customer_service: config → dependencies → buildApp → listen.
+await runProcess('customer_service', async () => {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ name: 'customer_service', ...config.logging });
+  const metrics = createMetricsRegistry('customer_service');
+  const database = openCustomerDatabase(config.databaseUrl, config.databasePoolSize, 'customer_service', logger);
+  try {
+    await assertDatabaseReady(database.pool, config.databaseUrl, 'customers');
+  } catch (error) {
+    await database.db.destroy();
+    throw error;
+  }
+  observePostgresPool(database.pool, metrics, 'customer_service');
+  const app = await buildApp({ logger, metrics, database, internalApiKey: config.internalApiKey });
+  await app.listen({ host: config.host, port: config.port });
+  return {
+    logger,
+    async stop() {
+      await app.close();
+      await database.db.destroy();
+    },
+  };
+});

@@ -1,0 +1,94 @@
+import { messagingTopology, type MessagingTopology } from '@orders/contracts';
+import {
+  assertNoDefaultCredentials,
+  readChoice,
+  readDatabaseUrl,
+  readInteger,
+  readInternalApiKey,
+  readLoggingConfig,
+  readPort,
+  readRabbitUrl,
+  readString,
+  readUrl,
+  type Env,
+  type LoggingConfig,
+} from '@orders/service-kit';
+
+export interface OrderServiceConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  databaseUrl: string;
+  databasePoolSize: number;
+  logging: LoggingConfig;
+  customerService: {
+    url: string;
+    internalApiKey: string;
+    /** Per attempt; the whole check, retries included, stays within about 3x this. */
+    timeoutMs: number;
+    retries: number;
+    /** How long a positive answer is trusted; customers are never deleted. */
+    cacheTtlMs: number;
+    breakerThreshold: number;
+    breakerCooldownMs: number;
+  };
+  rabbitUrl: string;
+  messaging: MessagingTopology;
+  outbox: {
+    metricsPort: number;
+    batchSize: number;
+    /** Batches claimed and published at the same time by one worker. */
+    concurrency: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    confirmTimeoutMs: number;
+    /** notify: LISTEN/NOTIFY hint from each insert; poll: only the interval below. */
+    wakeup: 'notify' | 'poll';
+    pollIntervalMs: number;
+    retentionDays: number;
+    retentionIntervalMs: number;
+  };
+}
+
+/** The only reader of process.env in order_service; throws ConfigError on a bad value. */
+export function loadConfig(env: Env): Readonly<OrderServiceConfig> {
+  const production = env.NODE_ENV === 'production';
+  const databaseUrl = readDatabaseUrl(env, 'order_service');
+  const rabbitUrl = readRabbitUrl(env);
+  assertNoDefaultCredentials('DATABASE_URL', databaseUrl, production);
+  assertNoDefaultCredentials('RABBITMQ_URL', rabbitUrl, production);
+  return Object.freeze({
+    production,
+    host: readString(env, 'HOST', '0.0.0.0'),
+    port: readPort(env, 'PORT', 3001),
+    databaseUrl,
+    databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 16, { min: 1, max: 200 }),
+    logging: readLoggingConfig(env),
+    customerService: {
+      url: readUrl(env, 'CUSTOMER_SERVICE_URL', 'http://127.0.0.1:3002', ['http:', 'https:']),
+      internalApiKey: readInternalApiKey(env, production),
+      timeoutMs: readInteger(env, 'CUSTOMER_SERVICE_TIMEOUT_MS', 1_000, { min: 10, max: 60_000 }),
+      retries: readInteger(env, 'CUSTOMER_SERVICE_RETRIES', 2, { min: 0, max: 5 }),
+      cacheTtlMs: readInteger(env, 'CUSTOMER_CACHE_TTL_MS', 30_000, { min: 0, max: 3_600_000 }),
+      breakerThreshold: readInteger(env, 'CUSTOMER_SERVICE_BREAKER_THRESHOLD', 5, { min: 1, max: 1_000 }),
+      breakerCooldownMs: readInteger(env, 'CUSTOMER_SERVICE_BREAKER_COOLDOWN_MS', 5_000, { min: 100, max: 600_000 }),
+    },
+    rabbitUrl,
+    messaging: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')),
+    outbox: {
+      metricsPort: readPort(env, 'METRICS_PORT', 3011),
+      batchSize: readInteger(env, 'OUTBOX_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
+      concurrency: readInteger(env, 'OUTBOX_CONCURRENCY', 2, { min: 1, max: 16 }),
+      maxAttempts: readInteger(env, 'OUTBOX_MAX_ATTEMPTS', 10, { min: 1, max: 1_000 }),
+      backoffBaseMs: readInteger(env, 'OUTBOX_BACKOFF_BASE_MS', 1_000, { min: 1, max: 3_600_000 }),
+      backoffMaxMs: readInteger(env, 'OUTBOX_BACKOFF_MAX_MS', 300_000, { min: 1, max: 86_400_000 }),
+      confirmTimeoutMs: readInteger(env, 'OUTBOX_CONFIRM_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+      wakeup: readChoice(env, 'OUTBOX_WAKEUP', ['notify', 'poll'] as const, 'notify'),
+      pollIntervalMs: readInteger(env, 'OUTBOX_POLL_INTERVAL_MS', 1_000, { min: 1, max: 600_000 }),
+      retentionDays: readInteger(env, 'OUTBOX_RETENTION_DAYS', 7, { min: 1, max: 3_650 }),
+      retentionIntervalMs: readInteger(env, 'OUTBOX_RETENTION_INTERVAL_MS', 600_000, { min: 1_000, max: 86_400_000 }),
+    },
+  });
+}
+

@@ -1,0 +1,148 @@
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleType,
+  retry,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+} from 'cockatiel';
+import { LRUCache } from 'lru-cache';
+import { Pool } from 'undici';
+import type { Logger } from '@orders/service-kit';
+
+export type CustomerCheck =
+  | { status: 'found' }
+  | { status: 'not_found' }
+  | { status: 'unavailable'; retryAfterSeconds: number; reason: string };
+
+export interface CustomerDirectory {
+  check(customerId: number): Promise<CustomerCheck>;
+  close(): Promise<void>;
+}
+
+export interface CustomerDirectoryOptions {
+  baseUrl: string;
+  internalApiKey: string;
+  timeoutMs: number;
+  retries: number;
+  cacheTtlMs: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  logger: Logger;
+}
+
+/** A failure worth retrying: refused, reset, 5xx, 429. */
+class TransientFailure extends Error {
+  override name = 'TransientFailure';
+}
+
+/** Customer Service answered, but not in a way that means yes or no (for example a wrong API key). */
+class UnusableAnswer extends Error {
+  override name = 'UnusableAnswer';
+}
+
+/**
+ * Asks Customer Service whether a customer exists: `GET /customers/{id}` over a
+ * pooled keep-alive connection, each attempt bounded by a timeout, transient
+ * failures retried with jittered backoff, and a circuit breaker that answers
+ * "unavailable" at once while Customer Service is down instead of making every
+ * order wait for timeouts. Customers are never deleted, so a yes is cached.
+ */
+export function createCustomerDirectory(options: CustomerDirectoryOptions): CustomerDirectory {
+  const origin = new URL(options.baseUrl);
+  const basePath = origin.pathname.replace(/\/$/, '');
+  const pool = new Pool(origin.origin, {
+    connections: 64,
+    keepAliveTimeout: 30_000,
+    connectTimeout: options.timeoutMs,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  const known = new LRUCache<number, true>({ max: 100_000, ttl: Math.max(options.cacheTtlMs, 1) });
+  const inFlight = new Map<number, Promise<CustomerCheck>>();
+
+  const breaker = circuitBreaker(handleType(TransientFailure).orType(TaskCancelledError), {
+    halfOpenAfter: options.breakerCooldownMs,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold),
+  });
+  let openedAt = 0;
+  breaker.onBreak(() => {
+    openedAt = Date.now();
+    options.logger.warn({ cooldownMs: options.breakerCooldownMs }, 'customer service circuit opened');
+  });
+  breaker.onReset(() => options.logger.info('customer service circuit closed'));
+  const policy = wrap(
+    retry(handleType(TransientFailure).orType(TaskCancelledError), {
+      maxAttempts: options.retries,
+      backoff: new ExponentialBackoff({ initialDelay: 20, maxDelay: 200 }),
+    }),
+    breaker,
+    timeout(options.timeoutMs, TimeoutStrategy.Aggressive),
+  );
+
+  async function ask(customerId: number, signal: AbortSignal): Promise<'found' | 'not_found'> {
+    let response;
+    try {
+      response = await pool.request({
+        method: 'GET',
+        path: `${basePath}/customers/${customerId}`,
+        headers: { 'x-internal-api-key': options.internalApiKey, accept: 'application/json' },
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new TransientFailure((error as Error).message);
+    }
+    // The body must be read for the connection to go back to the pool.
+    await response.body.dump();
+    const status = response.statusCode;
+    if (status === 200) return 'found';
+    if (status === 404) return 'not_found';
+    if (status >= 500 || status === 429) throw new TransientFailure(`customer service answered ${status}`);
+    throw new UnusableAnswer(`customer service answered ${status}`);
+  }
+
+  function retryAfterSeconds(): number {
+    const remaining = openedAt + options.breakerCooldownMs - Date.now();
+    return Math.max(1, Math.ceil(remaining / 1000));
+  }
+
+  async function lookUp(customerId: number): Promise<CustomerCheck> {
+    try {
+      const answer = await policy.execute(({ signal }) => ask(customerId, signal));
+      if (answer === 'found' && options.cacheTtlMs > 0) known.set(customerId, true);
+      return { status: answer };
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        return { status: 'unavailable', retryAfterSeconds: retryAfterSeconds(), reason: 'circuit open' };
+      }
+      if (error instanceof UnusableAnswer) {
+        options.logger.error({ err: error }, 'customer service refused the check; is INTERNAL_API_KEY the same on both services?');
+      } else {
+        options.logger.warn({ err: error, customerId }, 'customer service did not answer');
+      }
+      const reason = error instanceof TaskCancelledError ? 'timeout' : (error as Error).message;
+      return { status: 'unavailable', retryAfterSeconds: 1, reason };
+    }
+  }
+
+  return {
+    async check(customerId) {
+      if (known.has(customerId)) return { status: 'found' };
+      // Concurrent orders for one customer share a single lookup.
+      let pending = inFlight.get(customerId);
+      if (pending === undefined) {
+        pending = lookUp(customerId).finally(() => inFlight.delete(customerId));
+        inFlight.set(customerId, pending);
+      }
+      return pending;
+    },
+    async close() {
+      await pool.close();
+    },
+  };
+}

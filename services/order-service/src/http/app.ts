@@ -1,0 +1,35 @@
+import { createHttpApp, isDatabaseReachable, type HttpApp, type Logger, type Registry } from '@orders/service-kit';
+import type { CustomerDirectory } from '../customers/customer-directory.js';
+import type { OrderDb } from '../db/database.js';
+import { createOrdersRepository } from '../orders/orders.repository.js';
+import { registerOrderRoutes } from '../orders/orders.routes.js';
+
+export interface OrderServiceDeps {
+  logger: Logger;
+  metrics: Registry;
+  database: OrderDb;
+  customers: CustomerDirectory;
+  newEventId: () => string;
+  currentTraceparent: () => string | undefined;
+}
+
+/** The Order Service HTTP API, ready to listen; tests call this with their own dependencies. */
+export async function buildApp(deps: OrderServiceDeps): Promise<HttpApp> {
+  const app = await createHttpApp({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    isReady: () => isDatabaseReachable(deps.database.pool),
+    openapi: {
+      title: 'Order Service',
+      version: '1.0.0',
+      description: 'Places and lists orders. Each order is stored with its order.created event (transactional outbox).',
+    },
+  });
+  registerOrderRoutes(app, {
+    orders: createOrdersRepository(deps.database.db),
+    customers: deps.customers,
+    newEventId: deps.newEventId,
+    currentTraceparent: deps.currentTraceparent,
+  });
+  return app;
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import {
+  assertDatabaseReady,
+  createLogger,
+  createMetricsRegistry,
+  observePostgresPool,
+  runProcess,
+} from '@orders/service-kit';
+import { loadConfig } from './config.js';
+import { createCustomerDirectory } from './customers/customer-directory.js';
+import { openOrderDatabase } from './db/database.js';
+import { buildApp } from './http/app.js';
+
+// order_service: config → dependencies → buildApp → listen.
+await runProcess('order_service', async () => {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ name: 'order_service', ...config.logging });
+  const metrics = createMetricsRegistry('order_service');
+  const database = openOrderDatabase(config.databaseUrl, config.databasePoolSize, 'order_service', logger);
+  try {
+    await assertDatabaseReady(database.pool, config.databaseUrl, 'orders');
+  } catch (error) {
+    await database.db.destroy();
+    throw error;
+  }
+  observePostgresPool(database.pool, metrics, 'order_service');
+  const customers = createCustomerDirectory({
+    baseUrl: config.customerService.url,
+    internalApiKey: config.customerService.internalApiKey,
+    timeoutMs: config.customerService.timeoutMs,
+    retries: config.customerService.retries,
+    cacheTtlMs: config.customerService.cacheTtlMs,
+    breakerThreshold: config.customerService.breakerThreshold,
+    breakerCooldownMs: config.customerService.breakerCooldownMs,
+    logger,
+  });
+  const app = await buildApp({
+    logger,
+    metrics,
+    database,
+    customers,
+    newEventId: randomUUID,
+    currentTraceparent: () => undefined,
+  });
+  await app.listen({ host: config.host, port: config.port });
+  return {
+    logger,
+    async stop() {
+      // Stop accepting, let in-flight requests finish, then release connections.
+      await app.close();
+      await customers.close();
+      await database.db.destroy();
+    },
+  };
+});

@@ -1,0 +1,106 @@
+import { decodeCursor, encodeCursor, errorBody, errorResponses, nextPageLink, parseIdParam, type HttpApp } from '@orders/service-kit';
+import { Type } from 'typebox';
+import { createOrder, type CreateOrderDeps } from './create-order.js';
+import { newOrderFrom } from './new-order.js';
+import { toOrder } from './order.js';
+import {
+  CreateOrderBodySchema,
+  IdempotencyHeadersSchema,
+  ListOrdersQuerySchema,
+  OrderIdParamsSchema,
+  OrderSchema,
+} from './order.schemas.js';
+
+export interface OrderRoutesDeps extends CreateOrderDeps {
+  /** The W3C traceparent of the current request's span, stored with the event. */
+  currentTraceparent: () => string | undefined;
+}
+
+export function registerOrderRoutes(app: HttpApp, deps: OrderRoutesDeps): void {
+  app.post(
+    '/api/v1/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Place an order',
+        description:
+          'Checks the customer with Customer Service, then stores the order and its order.created event in one transaction. ' +
+          'With an Idempotency-Key, a repeat of the same request returns the original order (200, Idempotent-Replayed: true).',
+        headers: IdempotencyHeadersSchema,
+        body: CreateOrderBodySchema,
+        response: { 201: OrderSchema, 200: OrderSchema, ...errorResponses(400, 413, 415, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const result = await createOrder(deps, {
+        order: newOrderFrom(request.body),
+        idempotencyKey: request.headers['idempotency-key'],
+        traceparent: deps.currentTraceparent(),
+      });
+      if (result.ok) {
+        if (result.replayed) return reply.code(200).header('idempotent-replayed', 'true').send(result.order);
+        return reply.code(201).header('location', `/api/v1/orders/${result.order.id}`).send(result.order);
+      }
+      switch (result.error) {
+        case 'customer_not_found':
+          return reply
+            .code(422)
+            .send(errorBody('customer_not_found', `customer ${request.body.customer_id} does not exist`));
+        case 'customer_service_unavailable':
+          return reply
+            .code(503)
+            .header('retry-after', String(result.retryAfterSeconds))
+            .send(errorBody('customer_service_unavailable', 'the customer could not be checked right now; nothing was stored, retry later'));
+        case 'idempotency_key_reused':
+          return reply
+            .code(422)
+            .send(errorBody('idempotency_key_reused', 'this Idempotency-Key was already used with a different request body'));
+      }
+    },
+  );
+
+  app.get(
+    '/api/v1/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'List orders, newest first',
+        description: 'Keyset pagination: when there are more, the Link header has the next page (rel="next").',
+        querystring: ListOrdersQuerySchema,
+        response: { 200: Type.Array(OrderSchema), ...errorResponses(422) },
+      },
+    },
+    async (request, reply) => {
+      const { customer_id: customerId, limit, cursor } = request.query;
+      const before = cursor === undefined ? undefined : decodeCursor(cursor);
+      if (cursor !== undefined && before === undefined) {
+        return reply
+          .code(422)
+          .send(errorBody('validation_failed', 'the request is not valid', [{ field: 'cursor', message: 'must be the cursor from a Link header' }]));
+      }
+      const rows = await deps.orders.list({ customerId, before, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      if (rows.length > limit && last !== undefined) reply.header('link', nextPageLink(request, encodeCursor(last.id)));
+      return page.map(toOrder);
+    },
+  );
+
+  app.get(
+    '/api/v1/orders/:id',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Get one order',
+        params: OrderIdParamsSchema,
+        response: { 200: OrderSchema, ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const id = parseIdParam(request.params.id);
+      const row = id === undefined ? undefined : await deps.orders.findById(id);
+      if (row === undefined) return reply.code(404).send(errorBody('not_found', `order ${request.params.id} not found`));
+      return toOrder(row);
+    },
+  );
+}

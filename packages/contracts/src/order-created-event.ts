@@ -19,7 +19,7 @@ export const OrderCreatedV1Schema = Type.Object({
   product_name: Type.String({ minLength: 1, maxLength: 255 }),
   quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
   price: Type.Number({ minimum: 0, exclusiveMaximum: 100_000_000 }),
-  status: Type.Union(ORDER_STATUSES.map((status) => Type.Literal(status))),
+  status: Type.Enum([...ORDER_STATUSES]),
 });
 
 export type OrderCreatedV1 = Static<typeof OrderCreatedV1Schema>;

@@ -22,6 +22,8 @@ export interface HttpAppOptions {
   /** True when the service's own database answers. */
   isReady: () => Promise<boolean>;
   openapi: { title: string; version: string; description: string };
+  /** Security schemes the routes' `security` entries refer to. */
+  securitySchemes?: Record<string, { type: 'apiKey'; in: 'header'; name: string; description?: string }>;
 }
 
 export type HttpApp = FastifyInstance<
@@ -93,6 +95,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     openapi: {
       openapi: '3.1.0',
       info: options.openapi,
+      components: { securitySchemes: options.securitySchemes ?? {} },
     },
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });

@@ -22,6 +22,9 @@ export async function buildApp(deps: CustomerServiceDeps): Promise<HttpApp> {
       version: '1.0.0',
       description: 'Customers and their orders_count, which the order.created consumer keeps up to date.',
     },
+    securitySchemes: {
+      internalApiKey: { type: 'apiKey', in: 'header', name: 'X-Internal-Api-Key', description: 'The shared INTERNAL_API_KEY' },
+    },
   });
   const customers = createCustomersRepository(deps.database.db);
   // Encapsulated scope: the API key hook guards the customer routes only, not health or docs.

@@ -17,3 +17,7 @@ export * from './lifecycle/run-once.js';
 export * from './http/text-rules.js';
 export * from './http/keyset-pagination.js';
 export * from './postgres/assert-database-ready.js';
+export * from './postgres/transient-errors.js';
+export * from './http/ops-server.js';
+export * from './lifecycle/retry-delay.js';
+export * from './lifecycle/sleep.js';

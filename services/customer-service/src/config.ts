@@ -28,12 +28,12 @@ export interface CustomerServiceConfig {
     prefetch: number;
     /** Events applied per database transaction at most. */
     maxBatchSize: number;
+    /** Batches applied at the same time by one consumer. */
+    maxBatchesInFlight: number;
     /** Attempts for a batch that fails for a transient reason (database down) before its messages are dead-lettered. */
     maxAttempts: number;
     retryBaseMs: number;
     retryMaxMs: number;
-    /** Redeliveries the quorum queue allows before it dead-letters a message (crash loops). */
-    deliveryLimit: number;
     retentionDays: number;
     retentionIntervalMs: number;
   };
@@ -60,10 +60,10 @@ export function loadConfig(env: Env): Readonly<CustomerServiceConfig> {
       metricsPort: readPort(env, 'METRICS_PORT', 3012),
       prefetch: readInteger(env, 'CONSUMER_PREFETCH', 500, { min: 1, max: 65_535 }),
       maxBatchSize: readInteger(env, 'CONSUMER_MAX_BATCH_SIZE', 250, { min: 1, max: 10_000 }),
+      maxBatchesInFlight: readInteger(env, 'CONSUMER_MAX_BATCHES_IN_FLIGHT', 2, { min: 1, max: 16 }),
       maxAttempts: readInteger(env, 'CONSUMER_MAX_ATTEMPTS', 12, { min: 1, max: 1_000 }),
       retryBaseMs: readInteger(env, 'CONSUMER_RETRY_BASE_MS', 250, { min: 1, max: 600_000 }),
       retryMaxMs: readInteger(env, 'CONSUMER_RETRY_MAX_MS', 30_000, { min: 1, max: 3_600_000 }),
-      deliveryLimit: readInteger(env, 'CONSUMER_DELIVERY_LIMIT', 20, { min: 1, max: 10_000 }),
       retentionDays: readInteger(env, 'INBOX_RETENTION_DAYS', 7, { min: 1, max: 3_650 }),
       retentionIntervalMs: readInteger(env, 'INBOX_RETENTION_INTERVAL_MS', 600_000, { min: 1_000, max: 86_400_000 }),
     },

@@ -1,5 +1,6 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger } from '../observability/logger.js';
+import { Gauge, type Registry } from '../observability/metrics.js';
 import { DependencyUnavailableError } from '../lifecycle/startup-errors.js';
 
 export type BrokerConnection = Awaited<ReturnType<typeof connectToBroker>>;
@@ -9,6 +10,8 @@ export interface BrokerConnectionOptions {
   /** Shown in RabbitMQ's management UI, so an operator can tell the processes apart. */
   connectionName: string;
   logger: Logger;
+  /** Where to report the connection state (rabbitmq_connected 1 or 0). */
+  metrics?: Registry;
   /** Runs after every (re)connect: declare topology, open channels, start consuming. */
   onConnected: (model: ChannelModel) => Promise<void>;
   onDisconnected?: (error: Error) => void;
@@ -28,6 +31,16 @@ function describeBroker(url: string): string {
 export async function connectToBroker(options: BrokerConnectionOptions) {
   const where = describeBroker(options.url);
   let connected = false;
+  if (options.metrics) {
+    new Gauge({
+      name: 'rabbitmq_connected',
+      help: '1 while the connection to RabbitMQ is up, 0 while reconnecting',
+      registers: [options.metrics],
+      collect() {
+        this.set(connected ? 1 : 0);
+      },
+    });
+  }
   try {
     const url = new URL(options.url);
     // Short heartbeats notice a silently dead link (a blackholed network) within seconds.

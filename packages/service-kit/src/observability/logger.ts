@@ -26,5 +26,5 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   if (!options.pretty) return pino(base);
   // Synchronous in-process prettifier: no worker thread to outlive a crash.
-  return pino(base, pretty({ colorize: process.stdout.isTTY, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
+  return pino(base, pretty({ colorize: process.stdout.isTTY || process.env.FORCE_COLOR === '1', translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true }));
 }

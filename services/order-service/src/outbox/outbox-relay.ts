@@ -1,0 +1,148 @@
+import type { Kysely } from 'kysely';
+import { orderCreatedMessageProperties, serializeOrderCreated, type OrderCreatedV1 } from '@orders/contracts';
+import { isTransientDatabaseError, jitteredBackoff, sleep, type Logger } from '@orders/service-kit';
+import type { OrderDatabase } from '../db/schema.js';
+import type { EventPublisher, OutgoingMessage } from './event-publisher.js';
+import type { OutboxMetrics } from './outbox-metrics.js';
+import { claimDueEvents, markPublished, recordFailures, type ClaimedEvent, type PublishFailure } from './outbox.repository.js';
+import type { WakeSignal } from './wake-signal.js';
+
+export interface OutboxRelayOptions {
+  db: Kysely<OrderDatabase>;
+  publisher: EventPublisher;
+  signal: WakeSignal;
+  metrics: OutboxMetrics;
+  logger: Logger;
+  batchSize: number;
+  concurrency: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** The backstop: how long an idle loop sleeps when no hint arrives. */
+  pollIntervalMs: number;
+}
+
+export interface BatchReport {
+  claimed: number;
+  confirmed: number;
+  rejected: number;
+  unconfirmed: number;
+  dead: number;
+}
+
+function toOutgoingMessage(row: ClaimedEvent, now: Date): OutgoingMessage {
+  // The payload was built by the same statement that stored the order.
+  const event = row.payload as OrderCreatedV1;
+  return {
+    messageId: row.event_id,
+    body: serializeOrderCreated(event),
+    properties: orderCreatedMessageProperties(event, row.traceparent, now),
+  };
+}
+
+/**
+ * Moves outbox rows to the broker: claim a batch of due rows, publish them all
+ * with confirms in flight together, then mark each one by its outcome, all in
+ * the claim's transaction. Several loops run side by side (and several
+ * workers), kept apart by SKIP LOCKED.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions) {
+  const { db, publisher, signal, metrics, logger } = options;
+  const stopping = new AbortController();
+  let loops: Promise<void>[] = [];
+  let databaseDown = false;
+
+  async function relayBatch(): Promise<BatchReport> {
+    const started = process.hrtime.bigint();
+    const report = await db.transaction().execute(async (trx) => {
+      const rows = await claimDueEvents(trx, options.batchSize);
+      const result: BatchReport = { claimed: rows.length, confirmed: 0, rejected: 0, unconfirmed: 0, dead: 0 };
+      if (rows.length === 0) return result;
+      const now = new Date();
+      const outcomes = await publisher.publishAll(rows.map((row) => toOutgoingMessage(row, now)));
+      const confirmed: ClaimedEvent[] = [];
+      const failures: PublishFailure[] = [];
+      rows.forEach((row, index) => {
+        const outcome = outcomes[index];
+        if (outcome?.status === 'confirmed') {
+          confirmed.push(row);
+        } else if (outcome?.status === 'rejected') {
+          const retryInMs = jitteredBackoff(row.attempts + 1, options.backoffBaseMs, options.backoffMaxMs);
+          failures.push({ id: row.id, retryInMs, error: outcome.error });
+        } else {
+          result.unconfirmed += 1;
+        }
+      });
+      await markPublished(
+        trx,
+        confirmed.map((row) => row.id),
+      );
+      result.confirmed = confirmed.length;
+      result.rejected = failures.length;
+      result.dead = await recordFailures(trx, failures, options.maxAttempts);
+      if (failures.length > 0) {
+        logger.warn({ failed: failures.length, dead: result.dead, error: failures[0]?.error }, 'outbox publishes rejected; will retry with backoff');
+      }
+      const confirmedAt = Date.now();
+      for (const row of confirmed) metrics.relayLag.observe((confirmedAt - row.created_at.getTime()) / 1000);
+      return result;
+    });
+    // Empty claims (an idle worker's backstop poll) would drown the figure.
+    if (report.claimed > 0) metrics.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    metrics.published.inc(report.confirmed);
+    if (report.rejected > 0) metrics.failed.inc({ kind: 'rejected' }, report.rejected);
+    if (report.unconfirmed > 0) metrics.failed.inc({ kind: 'unconfirmed' }, report.unconfirmed);
+    if (report.dead > 0) {
+      metrics.dead.inc(report.dead);
+      logger.error({ dead: report.dead }, 'outbox events ran out of attempts and are dead; see npm run outbox -- list-dead');
+    }
+    return report;
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!stopping.signal.aborted) {
+      if (!publisher.isReady()) {
+        await publisher.waitUntilReady(options.pollIntervalMs);
+        continue;
+      }
+      const seen = signal.generation();
+      let report: BatchReport;
+      try {
+        report = await relayBatch();
+      } catch (error) {
+        failures += 1;
+        if (!databaseDown) {
+          databaseDown = true;
+          const transient = isTransientDatabaseError(error);
+          logger.error({ err: error, transient }, 'outbox relay cannot reach the database; retrying with backoff');
+        }
+        await sleep(jitteredBackoff(failures, 100, 5_000), stopping.signal);
+        continue;
+      }
+      failures = 0;
+      if (databaseDown) {
+        databaseDown = false;
+        logger.info('outbox relay reached the database again');
+      }
+      // A full batch means more are probably waiting: claim again at once.
+      if (report.claimed === options.batchSize && report.unconfirmed === 0) continue;
+      await signal.waitForChange(seen, options.pollIntervalMs);
+    }
+  }
+
+  return {
+    relayBatch,
+    start(): void {
+      loops = Array.from({ length: options.concurrency }, () => loop());
+    },
+    /** Stop claiming; batches in flight finish publishing and commit. */
+    async stop(): Promise<void> {
+      stopping.abort();
+      signal.poke();
+      await Promise.all(loops);
+    },
+  };
+}
+
+export type OutboxRelay = ReturnType<typeof createOutboxRelay>;

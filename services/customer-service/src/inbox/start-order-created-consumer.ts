@@ -1,0 +1,78 @@
+import type { MessagingTopology } from '@orders/contracts';
+import {
+  assertDatabaseReady,
+  connectToBroker,
+  isDatabaseReachable,
+  observePostgresPool,
+  type Logger,
+  type Registry,
+} from '@orders/service-kit';
+import type { CustomerServiceConfig } from '../config.js';
+import { openCustomerDatabase } from '../db/database.js';
+import { createInboxMetrics } from './inbox-metrics.js';
+import { createOrderCreatedConsumer } from './order-created-consumer.js';
+
+export interface ConsumerSettings {
+  databaseUrl: string;
+  rabbitUrl: string;
+  topology: MessagingTopology;
+  consumer: CustomerServiceConfig['consumer'];
+  logger: Logger;
+  metrics: Registry;
+}
+
+export interface RunningConsumer {
+  isReady(): Promise<boolean>;
+  /** Stop taking deliveries, apply and ack what was received, close channel, connection and pool. */
+  stop(): Promise<void>;
+}
+
+/** Wires the consumer: database, broker connection with topology, and the batching consumer. */
+export async function startOrderCreatedConsumer(settings: ConsumerSettings): Promise<RunningConsumer> {
+  const { consumer: options, logger, metrics } = settings;
+  const database = openCustomerDatabase(settings.databaseUrl, options.maxBatchesInFlight + 2, 'order_created_consumer', logger);
+  try {
+    await assertDatabaseReady(database.pool, settings.databaseUrl, 'processed_order_events');
+  } catch (error) {
+    await database.db.destroy();
+    throw error;
+  }
+  observePostgresPool(database.pool, metrics, 'customer_service');
+
+  const consumer = createOrderCreatedConsumer({
+    db: database.db,
+    topology: settings.topology,
+    metrics: createInboxMetrics(metrics),
+    logger,
+    prefetch: options.prefetch,
+    maxBatchSize: options.maxBatchSize,
+    maxBatchesInFlight: options.maxBatchesInFlight,
+    maxAttempts: options.maxAttempts,
+    retryBaseMs: options.retryBaseMs,
+    retryMaxMs: options.retryMaxMs,
+  });
+  let broker;
+  try {
+    broker = await connectToBroker({
+      url: settings.rabbitUrl,
+      connectionName: 'order_created_consumer',
+      logger,
+      metrics,
+      onConnected: (model) => consumer.attach(model),
+    });
+  } catch (error) {
+    await database.db.destroy();
+    throw error;
+  }
+  logger.info({ queue: settings.topology.queue, prefetch: options.prefetch }, 'order.created consumer started');
+
+  const connected = broker;
+  return {
+    isReady: async () => connected.isConnected() && (await isDatabaseReachable(database.pool)),
+    async stop() {
+      await consumer.stop();
+      await connected.close();
+      await database.db.destroy();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import type { MessagingTopology } from '@orders/contracts';
+import {
+  assertDatabaseReady,
+  connectToBroker,
+  isDatabaseReachable,
+  observePostgresPool,
+  type Logger,
+  type Registry,
+} from '@orders/service-kit';
+import type { OrderServiceConfig } from '../config.js';
+import { openOrderDatabase } from '../db/database.js';
+import { createEventPublisher } from './event-publisher.js';
+import { observeOutboxBacklog } from './outbox-backlog-metrics.js';
+import { listenForOutboxInserts } from './outbox-insert-listener.js';
+import { createOutboxMetrics } from './outbox-metrics.js';
+import { createOutboxRelay } from './outbox-relay.js';
+import { createWakeSignal } from './wake-signal.js';
+
+export interface OutboxWorkerSettings {
+  databaseUrl: string;
+  rabbitUrl: string;
+  topology: MessagingTopology;
+  outbox: OrderServiceConfig['outbox'];
+  logger: Logger;
+  metrics: Registry;
+}
+
+export interface RunningOutboxWorker {
+  isReady(): Promise<boolean>;
+  /** Finish the batches in flight (publish, confirm, commit), then let go of everything. */
+  stop(): Promise<void>;
+}
+
+/** Wires the worker: database, broker connection, publisher, wake-up listener and relay loops. */
+export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise<RunningOutboxWorker> {
+  const { outbox, logger, metrics } = settings;
+  // One connection per relay loop, one for metrics and retention.
+  const database = openOrderDatabase(settings.databaseUrl, outbox.concurrency + 2, 'order_outbox_worker', logger);
+  try {
+    await assertDatabaseReady(database.pool, settings.databaseUrl, 'outbox_events');
+  } catch (error) {
+    await database.db.destroy();
+    throw error;
+  }
+  observePostgresPool(database.pool, metrics, 'order_service');
+  observeOutboxBacklog(metrics, database.db);
+
+  const publisher = createEventPublisher({ topology: settings.topology, confirmTimeoutMs: outbox.confirmTimeoutMs, logger });
+  let broker;
+  try {
+    broker = await connectToBroker({
+      url: settings.rabbitUrl,
+      connectionName: 'order_outbox_worker',
+      logger,
+      metrics,
+      onConnected: (model) => publisher.attach(model),
+    });
+  } catch (error) {
+    await database.db.destroy();
+    throw error;
+  }
+
+  const signal = createWakeSignal();
+  const listener = outbox.wakeup === 'notify' ? listenForOutboxInserts({ url: settings.databaseUrl, signal, logger }) : undefined;
+  const relay = createOutboxRelay({
+    db: database.db,
+    publisher,
+    signal,
+    metrics: createOutboxMetrics(metrics),
+    logger,
+    batchSize: outbox.batchSize,
+    concurrency: outbox.concurrency,
+    maxAttempts: outbox.maxAttempts,
+    backoffBaseMs: outbox.backoffBaseMs,
+    backoffMaxMs: outbox.backoffMaxMs,
+    pollIntervalMs: outbox.pollIntervalMs,
+  });
+  relay.start();
+  logger.info({ wakeup: outbox.wakeup, batchSize: outbox.batchSize, concurrency: outbox.concurrency }, 'outbox worker started');
+
+  const connected = broker;
+  return {
+    isReady: async () => connected.isConnected() && (await isDatabaseReachable(database.pool)),
+    async stop() {
+      await relay.stop();
+      await listener?.close();
+      await publisher.close();
+      await connected.close();
+      await database.db.destroy();
+    },
+  };
+}

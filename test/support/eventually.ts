@@ -25,3 +25,20 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 20));
   }
 }
+
+/**
+ * Checks that `accept` holds on every probe for `durationMs`: for promises
+ * about something NOT happening (rows stay due while the broker is away).
+ */
+export async function consistently<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  options: { durationMs: number; intervalMs?: number; what?: string },
+): Promise<void> {
+  const until = Date.now() + options.durationMs;
+  while (Date.now() < until) {
+    const value = await probe();
+    if (!accept(value)) throw new Error(`${options.what ?? 'condition'} stopped holding; saw ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+  }
+}

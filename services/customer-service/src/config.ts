@@ -39,13 +39,16 @@ export interface CustomerServiceConfig {
   };
 }
 
+/** Which process reads the config: production refuses the default secrets only where they are used. */
+export type CustomerServiceRole = 'api' | 'consumer' | 'operator';
+
 /** The only reader of process.env in customer_service; throws ConfigError on a bad value. */
-export function loadConfig(env: Env): Readonly<CustomerServiceConfig> {
+export function loadConfig(env: Env, role: CustomerServiceRole): Readonly<CustomerServiceConfig> {
   const production = env.NODE_ENV === 'production';
   const databaseUrl = readDatabaseUrl(env, 'customer_service');
   const rabbitUrl = readRabbitUrl(env);
   assertNoDefaultCredentials('DATABASE_URL', databaseUrl, production);
-  assertNoDefaultCredentials('RABBITMQ_URL', rabbitUrl, production);
+  assertNoDefaultCredentials('RABBITMQ_URL', rabbitUrl, production && role !== 'api');
   return Object.freeze({
     production,
     host: readString(env, 'HOST', '0.0.0.0'),
@@ -53,7 +56,7 @@ export function loadConfig(env: Env): Readonly<CustomerServiceConfig> {
     databaseUrl,
     databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 16, { min: 1, max: 200 }),
     logging: readLoggingConfig(env),
-    internalApiKey: readInternalApiKey(env, production),
+    internalApiKey: readInternalApiKey(env, production && role === 'api'),
     rabbitUrl,
     messaging: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')),
     consumer: {

@@ -21,7 +21,7 @@ await runOnce('dlq', async () => {
     process.stderr.write(`--limit must be a positive integer\n${USAGE}\n`);
     return 2;
   }
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, 'operator');
   const topology = config.messaging;
   let connection;
   try {

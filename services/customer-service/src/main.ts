@@ -5,7 +5,7 @@ import { buildApp } from './http/app.js';
 
 // customer_service: config → dependencies → buildApp → listen.
 await runProcess('customer_service', async () => {
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, 'api');
   const logger = createLogger({ name: 'customer_service', ...config.logging });
   const metrics = createMetricsRegistry('customer_service');
   const database = openCustomerDatabase(config.databaseUrl, config.databasePoolSize, 'customer_service', logger);

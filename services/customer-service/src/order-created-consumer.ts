@@ -4,7 +4,7 @@ import { startOrderCreatedConsumer } from './inbox/start-order-created-consumer.
 
 // order_created_consumer: applies order.created to customers. Run as many copies as needed.
 await runProcess('order_created_consumer', async () => {
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, 'consumer');
   const logger = createLogger({ name: 'order_created_consumer', ...config.logging });
   const metrics = createMetricsRegistry('order_created_consumer');
   const consumer = await startOrderCreatedConsumer({

@@ -51,13 +51,16 @@ export interface OrderServiceConfig {
   };
 }
 
+/** Which process reads the config: production refuses the default secrets only where they are used. */
+export type OrderServiceRole = 'api' | 'outbox-worker' | 'operator';
+
 /** The only reader of process.env in order_service; throws ConfigError on a bad value. */
-export function loadConfig(env: Env): Readonly<OrderServiceConfig> {
+export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServiceConfig> {
   const production = env.NODE_ENV === 'production';
   const databaseUrl = readDatabaseUrl(env, 'order_service');
   const rabbitUrl = readRabbitUrl(env);
   assertNoDefaultCredentials('DATABASE_URL', databaseUrl, production);
-  assertNoDefaultCredentials('RABBITMQ_URL', rabbitUrl, production);
+  assertNoDefaultCredentials('RABBITMQ_URL', rabbitUrl, production && role === 'outbox-worker');
   return Object.freeze({
     production,
     host: readString(env, 'HOST', '0.0.0.0'),
@@ -67,7 +70,7 @@ export function loadConfig(env: Env): Readonly<OrderServiceConfig> {
     logging: readLoggingConfig(env),
     customerService: {
       url: readUrl(env, 'CUSTOMER_SERVICE_URL', 'http://127.0.0.1:3002', ['http:', 'https:']),
-      internalApiKey: readInternalApiKey(env, production),
+      internalApiKey: readInternalApiKey(env, production && role === 'api'),
       timeoutMs: readInteger(env, 'CUSTOMER_SERVICE_TIMEOUT_MS', 1_000, { min: 10, max: 60_000 }),
       retries: readInteger(env, 'CUSTOMER_SERVICE_RETRIES', 2, { min: 0, max: 5 }),
       cacheTtlMs: readInteger(env, 'CUSTOMER_CACHE_TTL_MS', 30_000, { min: 0, max: 3_600_000 }),

@@ -13,7 +13,7 @@ import { buildApp } from './http/app.js';
 
 // order_service: config → dependencies → buildApp → listen.
 await runProcess('order_service', async () => {
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, 'api');
   const logger = createLogger({ name: 'order_service', ...config.logging });
   const metrics = createMetricsRegistry('order_service');
   const database = openOrderDatabase(config.databaseUrl, config.databasePoolSize, 'order_service', logger);

@@ -15,7 +15,7 @@ await runOnce('outbox', async () => {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, 'operator');
   const logger = createLogger({ name: 'outbox-cli', level: 'warn', pretty: false });
   const { db } = openOrderDatabase(config.databaseUrl, 1, 'outbox-cli', logger);
   try {

@@ -4,7 +4,7 @@ import { startOutboxWorker } from './outbox/start-outbox-worker.js';
 
 // order_outbox_worker: publishes outbox rows to RabbitMQ. Run as many copies as needed.
 await runProcess('order_outbox_worker', async () => {
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, 'outbox-worker');
   const logger = createLogger({ name: 'order_outbox_worker', ...config.logging });
   const metrics = createMetricsRegistry('order_outbox_worker');
   const worker = await startOutboxWorker({

@@ -1,6 +1,6 @@
 const HOW_TO_START: Record<string, string> = {
-  PostgreSQL: 'start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
-  RabbitMQ: 'start it with: rabbitmq-server -detached (or rabbitmqctl start_app)',
+  PostgreSQL: 'is it running and reachable? (on a Debian host: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)',
+  RabbitMQ: 'is it running and reachable? (on a Debian host: rabbitmq-server -detached, or rabbitmqctl start_app)',
 };
 
 /**

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type GetMessage, type Options } from 'amqplib';
 import { messagingTopology, type MessagingTopology } from '../../packages/contracts/src/index.js';
-import { createMetricsRegistry } from '../../packages/service-kit/src/index.js';
+import { createMetricsRegistry, type Tracing } from '../../packages/service-kit/src/index.js';
 import type { CustomerServiceConfig } from '../../services/customer-service/src/config.js';
 import { startOrderCreatedConsumer, type RunningConsumer } from '../../services/customer-service/src/inbox/start-order-created-consumer.js';
 import type { OrderServiceConfig } from '../../services/order-service/src/config.js';
 import { startOutboxWorker, type RunningOutboxWorker } from '../../services/order-service/src/outbox/start-outbox-worker.js';
 import { eventually } from './eventually.js';
-import { testLogger } from './running-services.js';
+import { noTracing, testLogger } from './running-services.js';
 import { TEST_RABBITMQ_URL } from './test-environment.js';
 
 /** The contract's exchange and queues under a prefix of this test's own: never the development pipeline. */
@@ -69,6 +69,7 @@ export function startTestWorker(options: {
   topology: MessagingTopology;
   rabbitUrl?: string;
   outbox?: Partial<OrderServiceConfig['outbox']>;
+  tracing?: Tracing;
 }): Promise<RunningOutboxWorker> {
   return startOutboxWorker({
     databaseUrl: options.databaseUrl,
@@ -77,6 +78,7 @@ export function startTestWorker(options: {
     outbox: testOutboxSettings(options.outbox),
     logger: testLogger,
     metrics: createMetricsRegistry('order_outbox_worker_test'),
+    tracing: options.tracing ?? noTracing,
   });
 }
 
@@ -86,6 +88,7 @@ export function startTestConsumer(options: {
   topology: MessagingTopology;
   rabbitUrl?: string;
   consumer?: Partial<CustomerServiceConfig['consumer']>;
+  tracing?: Tracing;
 }): Promise<RunningConsumer> {
   return startOrderCreatedConsumer({
     databaseUrl: options.databaseUrl,
@@ -94,6 +97,7 @@ export function startTestConsumer(options: {
     consumer: testConsumerSettings(options.consumer),
     logger: testLogger,
     metrics: createMetricsRegistry('order_created_consumer_test'),
+    tracing: options.tracing ?? noTracing,
   });
 }
 

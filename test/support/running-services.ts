@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { createMetricsRegistry, type HttpApp } from '../../packages/service-kit/src/index.js';
+import { createMetricsRegistry, initTracing, type HttpApp, type Tracing } from '../../packages/service-kit/src/index.js';
 import { buildApp as buildCustomerApp } from '../../services/customer-service/src/http/app.js';
 import { openCustomerDatabase, type CustomerDb } from '../../services/customer-service/src/db/database.js';
 import { buildApp as buildOrderApp } from '../../services/order-service/src/http/app.js';
@@ -15,6 +15,9 @@ export const TEST_API_KEY = 'test-internal-key';
 
 /** Quiet unless a test run sets TEST_LOG_LEVEL, e.g. to debug a failure. */
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** Tracing as in production without an exporter: installed, recording nothing. */
+export const noTracing = initTracing({ serviceName: 'test', otlpEndpoint: undefined });
 
 export interface RunningCustomerService {
   url: string;
@@ -40,11 +43,13 @@ export async function startCustomerService(options: {
   databaseUrl: string;
   apiKey?: string;
   beforeListen?: (app: HttpApp) => void;
+  tracing?: Tracing;
 }): Promise<RunningCustomerService> {
   const database = openCustomerDatabase(options.databaseUrl, 4, 'test-customer-service', testLogger);
   const app = await buildCustomerApp({
     logger: testLogger,
     metrics: createMetricsRegistry('customer_service_test'),
+    tracing: options.tracing ?? noTracing,
     database,
     internalApiKey: options.apiKey ?? TEST_API_KEY,
   });
@@ -67,7 +72,7 @@ export async function startOrderService(options: {
   customerServiceUrl: string;
   apiKey?: string;
   customerCheck?: Partial<Omit<CustomerDirectoryOptions, 'baseUrl' | 'internalApiKey' | 'logger'>>;
-  traceparent?: () => string | undefined;
+  tracing?: Tracing;
 }): Promise<RunningOrderService> {
   const database = openOrderDatabase(options.databaseUrl, 8, 'test-order-service', testLogger);
   const customers = createCustomerDirectory({
@@ -84,10 +89,10 @@ export async function startOrderService(options: {
   const app = await buildOrderApp({
     logger: testLogger,
     metrics: createMetricsRegistry('order_service_test'),
+    tracing: options.tracing ?? noTracing,
     database,
     customers,
     newEventId: randomUUID,
-    currentTraceparent: options.traceparent ?? (() => undefined),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -21,3 +21,5 @@ export * from './postgres/transient-errors.js';
 export * from './http/ops-server.js';
 export * from './lifecycle/retry-delay.js';
 export * from './lifecycle/sleep.js';
+export * from './observability/tracing.js';
+export * from './http/request-tracing.js';

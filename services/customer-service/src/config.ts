@@ -5,6 +5,7 @@ import {
   readInteger,
   readInternalApiKey,
   readLoggingConfig,
+  readOptionalString,
   readPort,
   readRabbitUrl,
   readString,
@@ -19,6 +20,8 @@ export interface CustomerServiceConfig {
   databaseUrl: string;
   databasePoolSize: number;
   logging: LoggingConfig;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported only when it is set. */
+  otlpEndpoint: string | undefined;
   internalApiKey: string;
   rabbitUrl: string;
   messaging: MessagingTopology;
@@ -56,6 +59,7 @@ export function loadConfig(env: Env, role: CustomerServiceRole): Readonly<Custom
     databaseUrl,
     databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 16, { min: 1, max: 200 }),
     logging: readLoggingConfig(env),
+    otlpEndpoint: readOptionalString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     internalApiKey: readInternalApiKey(env, production && role === 'api'),
     rabbitUrl,
     messaging: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')),

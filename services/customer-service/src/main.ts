@@ -1,4 +1,4 @@
-import { assertDatabaseReady, createLogger, createMetricsRegistry, observePostgresPool, runProcess } from '@orders/service-kit';
+import { assertDatabaseReady, createLogger, createMetricsRegistry, initTracing, observePostgresPool, runProcess } from '@orders/service-kit';
 import { loadConfig } from './config.js';
 import { openCustomerDatabase } from './db/database.js';
 import { buildApp } from './http/app.js';
@@ -8,6 +8,7 @@ await runProcess('customer_service', async () => {
   const config = loadConfig(process.env, 'api');
   const logger = createLogger({ name: 'customer_service', ...config.logging });
   const metrics = createMetricsRegistry('customer_service');
+  const tracing = initTracing({ serviceName: 'customer_service', otlpEndpoint: config.otlpEndpoint });
   const database = openCustomerDatabase(config.databaseUrl, config.databasePoolSize, 'customer_service', logger);
   try {
     await assertDatabaseReady(database.pool, config.databaseUrl, 'customers');
@@ -16,13 +17,14 @@ await runProcess('customer_service', async () => {
     throw error;
   }
   observePostgresPool(database.pool, metrics, 'customer_service');
-  const app = await buildApp({ logger, metrics, database, internalApiKey: config.internalApiKey });
+  const app = await buildApp({ logger, metrics, tracing, database, internalApiKey: config.internalApiKey });
   await app.listen({ host: config.host, port: config.port });
   return {
     logger,
     async stop() {
       await app.close();
       await database.db.destroy();
+      await tracing.shutdown();
     },
   };
 });

@@ -1,4 +1,4 @@
-import { createLogger, createMetricsRegistry, runProcess, startOpsServer } from '@orders/service-kit';
+import { createLogger, createMetricsRegistry, initTracing, runProcess, startOpsServer } from '@orders/service-kit';
 import { loadConfig } from './config.js';
 import { startOrderCreatedConsumer } from './inbox/start-order-created-consumer.js';
 
@@ -7,6 +7,7 @@ await runProcess('order_created_consumer', async () => {
   const config = loadConfig(process.env, 'consumer');
   const logger = createLogger({ name: 'order_created_consumer', ...config.logging });
   const metrics = createMetricsRegistry('order_created_consumer');
+  const tracing = initTracing({ serviceName: 'order_created_consumer', otlpEndpoint: config.otlpEndpoint });
   const consumer = await startOrderCreatedConsumer({
     databaseUrl: config.databaseUrl,
     rabbitUrl: config.rabbitUrl,
@@ -14,6 +15,7 @@ await runProcess('order_created_consumer', async () => {
     consumer: config.consumer,
     logger,
     metrics,
+    tracing,
   });
   const ops = await startOpsServer({ host: config.host, port: config.consumer.metricsPort, metrics, logger, isReady: () => consumer.isReady() });
   return {
@@ -21,6 +23,7 @@ await runProcess('order_created_consumer', async () => {
     async stop() {
       await consumer.stop();
       await ops?.close();
+      await tracing.shutdown();
     },
   };
 });

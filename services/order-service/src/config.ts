@@ -6,6 +6,7 @@ import {
   readInteger,
   readInternalApiKey,
   readLoggingConfig,
+  readOptionalString,
   readPort,
   readRabbitUrl,
   readString,
@@ -21,6 +22,8 @@ export interface OrderServiceConfig {
   databaseUrl: string;
   databasePoolSize: number;
   logging: LoggingConfig;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported only when it is set. */
+  otlpEndpoint: string | undefined;
   customerService: {
     url: string;
     internalApiKey: string;
@@ -68,6 +71,7 @@ export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServ
     databaseUrl,
     databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 16, { min: 1, max: 200 }),
     logging: readLoggingConfig(env),
+    otlpEndpoint: readOptionalString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     customerService: {
       url: readUrl(env, 'CUSTOMER_SERVICE_URL', 'http://127.0.0.1:3002', ['http:', 'https:']),
       internalApiKey: readInternalApiKey(env, production && role === 'api'),

@@ -3,6 +3,7 @@ import {
   assertDatabaseReady,
   createLogger,
   createMetricsRegistry,
+  initTracing,
   observePostgresPool,
   runProcess,
 } from '@orders/service-kit';
@@ -16,6 +17,7 @@ await runProcess('order_service', async () => {
   const config = loadConfig(process.env, 'api');
   const logger = createLogger({ name: 'order_service', ...config.logging });
   const metrics = createMetricsRegistry('order_service');
+  const tracing = initTracing({ serviceName: 'order_service', otlpEndpoint: config.otlpEndpoint });
   const database = openOrderDatabase(config.databaseUrl, config.databasePoolSize, 'order_service', logger);
   try {
     await assertDatabaseReady(database.pool, config.databaseUrl, 'orders');
@@ -37,10 +39,10 @@ await runProcess('order_service', async () => {
   const app = await buildApp({
     logger,
     metrics,
+    tracing,
     database,
     customers,
     newEventId: randomUUID,
-    currentTraceparent: () => undefined,
   });
   await app.listen({ host: config.host, port: config.port });
   return {
@@ -50,6 +52,7 @@ await runProcess('order_service', async () => {
       await app.close();
       await customers.close();
       await database.db.destroy();
+      await tracing.shutdown();
     },
   };
 });

@@ -1,4 +1,4 @@
-import { createLogger, createMetricsRegistry, runProcess, startOpsServer } from '@orders/service-kit';
+import { createLogger, createMetricsRegistry, initTracing, runProcess, startOpsServer } from '@orders/service-kit';
 import { loadConfig } from './config.js';
 import { startOutboxWorker } from './outbox/start-outbox-worker.js';
 
@@ -7,6 +7,7 @@ await runProcess('order_outbox_worker', async () => {
   const config = loadConfig(process.env, 'outbox-worker');
   const logger = createLogger({ name: 'order_outbox_worker', ...config.logging });
   const metrics = createMetricsRegistry('order_outbox_worker');
+  const tracing = initTracing({ serviceName: 'order_outbox_worker', otlpEndpoint: config.otlpEndpoint });
   const worker = await startOutboxWorker({
     databaseUrl: config.databaseUrl,
     rabbitUrl: config.rabbitUrl,
@@ -14,6 +15,7 @@ await runProcess('order_outbox_worker', async () => {
     outbox: config.outbox,
     logger,
     metrics,
+    tracing,
   });
   const ops = await startOpsServer({ host: config.host, port: config.outbox.metricsPort, metrics, logger, isReady: () => worker.isReady() });
   return {
@@ -21,6 +23,7 @@ await runProcess('order_outbox_worker', async () => {
     async stop() {
       await worker.stop();
       await ops?.close();
+      await tracing.shutdown();
     },
   };
 });

@@ -7,7 +7,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Logger } from '../observability/logger.js';
 import { observeHttpRequests, type Registry } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import { errorBody } from './error-body.js';
+import { traceRequests } from './request-tracing.js';
 import { requestValidatorCompiler } from './request-validators.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { validationDetails } from './validation-details.js';
@@ -19,6 +21,7 @@ const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 export interface HttpAppOptions {
   logger: Logger;
   metrics: Registry;
+  tracing: Tracing;
   /** True when the service's own database answers. */
   isReady: () => Promise<boolean>;
   openapi: { title: string; version: string; description: string };
@@ -62,6 +65,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   });
   addSecurityHeaders(app, DOCS_PREFIX);
   observeHttpRequests(app, options.metrics);
+  traceRequests(app, options.tracing);
 
   app.setNotFoundHandler(async (request, reply) =>
     reply.code(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),

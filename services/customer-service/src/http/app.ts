@@ -1,4 +1,4 @@
-import { createHttpApp, isDatabaseReachable, type HttpApp, type Logger, type Registry } from '@orders/service-kit';
+import { createHttpApp, isDatabaseReachable, type HttpApp, type Logger, type Registry, type Tracing } from '@orders/service-kit';
 import type { CustomerDb } from '../db/database.js';
 import { createCustomersRepository } from '../customers/customers.repository.js';
 import { registerCustomerRoutes } from '../customers/customers.routes.js';
@@ -7,6 +7,7 @@ import { requireInternalApiKey } from './internal-api-key.js';
 export interface CustomerServiceDeps {
   logger: Logger;
   metrics: Registry;
+  tracing: Tracing;
   database: CustomerDb;
   internalApiKey: string;
 }
@@ -16,6 +17,7 @@ export async function buildApp(deps: CustomerServiceDeps): Promise<HttpApp> {
   const app = await createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
+    tracing: deps.tracing,
     isReady: () => isDatabaseReachable(deps.database.pool),
     openapi: {
       title: 'Customer Service',

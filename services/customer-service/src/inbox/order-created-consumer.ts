@@ -1,7 +1,17 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Kysely } from 'kysely';
 import { parseOrderCreated, type MessagingTopology, type OrderCreatedV1 } from '@orders/contracts';
-import { isTransientDatabaseError, jitteredBackoff, sleep, type Logger } from '@orders/service-kit';
+import {
+  isTransientDatabaseError,
+  jitteredBackoff,
+  sleep,
+  SpanKind,
+  SpanStatusCode,
+  startSpanFromTraceparent,
+  type Logger,
+  type Span,
+  type Tracing,
+} from '@orders/service-kit';
 import type { CustomerDatabase } from '../db/schema.js';
 import { applyOrderCreatedEvents } from './apply-order-created.js';
 import { deadLetter } from './dead-letter.js';
@@ -12,6 +22,7 @@ export interface OrderCreatedConsumerOptions {
   db: Kysely<CustomerDatabase>;
   topology: MessagingTopology;
   metrics: InboxMetrics;
+  tracing: Tracing;
   logger: Logger;
   prefetch: number;
   maxBatchSize: number;
@@ -27,6 +38,8 @@ interface Delivery {
   event: OrderCreatedV1;
   /** Lower-case event_id: the inbox stores uuids in canonical form. */
   key: string;
+  /** The processing span, in the trace of the request that placed the order. */
+  span: Span | undefined;
 }
 
 /**
@@ -40,7 +53,7 @@ interface Delivery {
  * queue with its reason; none is requeued forever and none stops the consumer.
  */
 export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions) {
-  const { db, topology, metrics, logger } = options;
+  const { db, topology, metrics, tracing, logger } = options;
   const stopping = new AbortController();
   const closedChannels = new WeakSet<Channel>();
   const waiting: Delivery[] = [];
@@ -87,7 +100,19 @@ export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions)
       void deadLetterWithReason(channel, message, parsed.reason.startsWith('invalid_json') ? 'invalid_json' : 'invalid_event', parsed.reason);
       return;
     }
-    waiting.push({ channel, message, event: parsed.event, key: parsed.event.event_id.toLowerCase() });
+    const traceparent = (message.properties.headers ?? {}).traceparent as unknown;
+    const span =
+      tracing.enabled && typeof traceparent === 'string'
+        ? startSpanFromTraceparent(tracing.tracer, 'order.created process', SpanKind.CONSUMER, traceparent, {
+            'messaging.system': 'rabbitmq',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': topology.queue,
+            'messaging.message.id': parsed.event.event_id,
+            'order.id': parsed.event.order_id,
+            'customer.id': parsed.event.customer_id,
+          })
+        : undefined;
+    waiting.push({ channel, message, event: parsed.event, key: parsed.event.event_id.toLowerCase(), span });
     schedulePump();
   }
 
@@ -168,6 +193,8 @@ export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions)
             return;
           }
           for (const delivery of batch) {
+            delivery.span?.setStatus({ code: SpanStatusCode.ERROR, message: 'apply failed' });
+            delivery.span?.end();
             await deadLetterWithReason(delivery.channel, delivery.message, 'apply_failed', `apply_failed: ${(error as Error).message}`);
           }
           return;
@@ -179,6 +206,8 @@ export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions)
         }
         if (attempt >= options.maxAttempts) {
           for (const delivery of batch) {
+            delivery.span?.setStatus({ code: SpanStatusCode.ERROR, message: 'retries exhausted' });
+            delivery.span?.end();
             await deadLetterWithReason(
               delivery.channel,
               delivery.message,
@@ -201,7 +230,10 @@ export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions)
     const counted = new Set<string>();
     for (const delivery of batch) {
       const outcome = outcomes.get(delivery.key);
+      delivery.span?.setAttribute('order.outcome', outcome ?? 'unknown');
       if (outcome === 'unknown_customer') {
+        delivery.span?.setStatus({ code: SpanStatusCode.ERROR, message: 'unknown customer' });
+        delivery.span?.end();
         void deadLetterWithReason(
           delivery.channel,
           delivery.message,
@@ -218,6 +250,7 @@ export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions)
         metrics.duplicates.inc();
       }
       ack(delivery);
+      delivery.span?.end();
     }
   }
 

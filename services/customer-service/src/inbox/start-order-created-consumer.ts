@@ -6,6 +6,7 @@ import {
   observePostgresPool,
   type Logger,
   type Registry,
+  type Tracing,
 } from '@orders/service-kit';
 import type { CustomerServiceConfig } from '../config.js';
 import { openCustomerDatabase } from '../db/database.js';
@@ -19,6 +20,7 @@ export interface ConsumerSettings {
   consumer: CustomerServiceConfig['consumer'];
   logger: Logger;
   metrics: Registry;
+  tracing: Tracing;
 }
 
 export interface RunningConsumer {
@@ -43,6 +45,7 @@ export async function startOrderCreatedConsumer(settings: ConsumerSettings): Pro
     db: database.db,
     topology: settings.topology,
     metrics: createInboxMetrics(metrics),
+    tracing: settings.tracing,
     logger,
     prefetch: options.prefetch,
     maxBatchSize: options.maxBatchSize,

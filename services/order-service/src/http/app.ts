@@ -1,4 +1,4 @@
-import { createHttpApp, isDatabaseReachable, type HttpApp, type Logger, type Registry } from '@orders/service-kit';
+import { createHttpApp, isDatabaseReachable, type HttpApp, type Logger, type Registry, type Tracing } from '@orders/service-kit';
 import type { CustomerDirectory } from '../customers/customer-directory.js';
 import type { OrderDb } from '../db/database.js';
 import { createOrdersRepository } from '../orders/orders.repository.js';
@@ -7,10 +7,10 @@ import { registerOrderRoutes } from '../orders/orders.routes.js';
 export interface OrderServiceDeps {
   logger: Logger;
   metrics: Registry;
+  tracing: Tracing;
   database: OrderDb;
   customers: CustomerDirectory;
   newEventId: () => string;
-  currentTraceparent: () => string | undefined;
 }
 
 /** The Order Service HTTP API, ready to listen; tests call this with their own dependencies. */
@@ -18,6 +18,7 @@ export async function buildApp(deps: OrderServiceDeps): Promise<HttpApp> {
   const app = await createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
+    tracing: deps.tracing,
     isReady: () => isDatabaseReachable(deps.database.pool),
     openapi: {
       title: 'Order Service',
@@ -29,7 +30,6 @@ export async function buildApp(deps: OrderServiceDeps): Promise<HttpApp> {
     orders: createOrdersRepository(deps.database.db),
     customers: deps.customers,
     newEventId: deps.newEventId,
-    currentTraceparent: deps.currentTraceparent,
   });
   return app;
 }

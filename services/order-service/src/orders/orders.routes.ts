@@ -1,4 +1,13 @@
-import { decodeCursor, encodeCursor, errorBody, errorResponses, nextPageLink, parseIdParam, type HttpApp } from '@orders/service-kit';
+import {
+  decodeCursor,
+  encodeCursor,
+  errorBody,
+  errorResponses,
+  nextPageLink,
+  parseIdParam,
+  requestTraceparent,
+  type HttpApp,
+} from '@orders/service-kit';
 import { Type } from 'typebox';
 import { createOrder, type CreateOrderDeps } from './create-order.js';
 import { newOrderFrom } from './new-order.js';
@@ -11,12 +20,7 @@ import {
   OrderSchema,
 } from './order.schemas.js';
 
-export interface OrderRoutesDeps extends CreateOrderDeps {
-  /** The W3C traceparent of the current request's span, stored with the event. */
-  currentTraceparent: () => string | undefined;
-}
-
-export function registerOrderRoutes(app: HttpApp, deps: OrderRoutesDeps): void {
+export function registerOrderRoutes(app: HttpApp, deps: CreateOrderDeps): void {
   app.post(
     '/api/v1/orders',
     {
@@ -35,7 +39,8 @@ export function registerOrderRoutes(app: HttpApp, deps: OrderRoutesDeps): void {
       const result = await createOrder(deps, {
         order: newOrderFrom(request.body),
         idempotencyKey: request.headers['idempotency-key'],
-        traceparent: deps.currentTraceparent(),
+        // Stored with the event, so the publish and the count join this request's trace.
+        traceparent: requestTraceparent(request),
       });
       if (result.ok) {
         if (result.replayed) return reply.code(200).header('idempotent-replayed', 'true').send(result.order);

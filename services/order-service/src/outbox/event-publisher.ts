@@ -83,6 +83,8 @@ export function createEventPublisher(options: { topology: MessagingTopology; con
   }
 
   return {
+    exchange: topology.exchange,
+
     /** Call from the broker connection's setup, after every (re)connect. */
     attach: openChannel,
 

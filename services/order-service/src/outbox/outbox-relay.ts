@@ -1,6 +1,17 @@
 import type { Kysely } from 'kysely';
 import { orderCreatedMessageProperties, serializeOrderCreated, type OrderCreatedV1 } from '@orders/contracts';
-import { isTransientDatabaseError, jitteredBackoff, sleep, type Logger } from '@orders/service-kit';
+import {
+  isTransientDatabaseError,
+  jitteredBackoff,
+  sleep,
+  SpanKind,
+  SpanStatusCode,
+  startSpanFromTraceparent,
+  traceparentOf,
+  type Logger,
+  type Span,
+  type Tracing,
+} from '@orders/service-kit';
 import type { OrderDatabase } from '../db/schema.js';
 import type { EventPublisher, OutgoingMessage } from './event-publisher.js';
 import type { OutboxMetrics } from './outbox-metrics.js';
@@ -12,6 +23,7 @@ export interface OutboxRelayOptions {
   publisher: EventPublisher;
   signal: WakeSignal;
   metrics: OutboxMetrics;
+  tracing: Tracing;
   logger: Logger;
   batchSize: number;
   concurrency: number;
@@ -30,13 +42,33 @@ export interface BatchReport {
   dead: number;
 }
 
-function toOutgoingMessage(row: ClaimedEvent, now: Date): OutgoingMessage {
+interface Traced {
+  message: OutgoingMessage;
+  span: Span | undefined;
+}
+
+/**
+ * The message for a row. A row stored by a traced request gets a publish span
+ * in that request's trace, and the message carries the span's traceparent, so
+ * the consumer's span joins the same trace.
+ */
+function toOutgoingMessage(row: ClaimedEvent, now: Date, tracing: Tracing, exchange: string): Traced {
   // The payload was built by the same statement that stored the order.
   const event = row.payload as OrderCreatedV1;
+  const span =
+    tracing.enabled && row.traceparent !== null
+      ? startSpanFromTraceparent(tracing.tracer, 'order.created publish', SpanKind.PRODUCER, row.traceparent, {
+          'messaging.system': 'rabbitmq',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': exchange,
+          'messaging.message.id': row.event_id,
+          'order.id': event.order_id,
+        })
+      : undefined;
+  const traceparent = (span === undefined ? undefined : traceparentOf(span)) ?? row.traceparent;
   return {
-    messageId: row.event_id,
-    body: serializeOrderCreated(event),
-    properties: orderCreatedMessageProperties(event, row.traceparent, now),
+    message: { messageId: row.event_id, body: serializeOrderCreated(event), properties: orderCreatedMessageProperties(event, traceparent, now) },
+    span,
   };
 }
 
@@ -47,7 +79,7 @@ function toOutgoingMessage(row: ClaimedEvent, now: Date): OutgoingMessage {
  * workers), kept apart by SKIP LOCKED.
  */
 export function createOutboxRelay(options: OutboxRelayOptions) {
-  const { db, publisher, signal, metrics, logger } = options;
+  const { db, publisher, signal, metrics, tracing, logger } = options;
   const stopping = new AbortController();
   let loops: Promise<void>[] = [];
   let databaseDown = false;
@@ -59,7 +91,14 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
       const result: BatchReport = { claimed: rows.length, confirmed: 0, rejected: 0, unconfirmed: 0, dead: 0 };
       if (rows.length === 0) return result;
       const now = new Date();
-      const outcomes = await publisher.publishAll(rows.map((row) => toOutgoingMessage(row, now)));
+      const traced = rows.map((row) => toOutgoingMessage(row, now, tracing, publisher.exchange));
+      const outcomes = await publisher.publishAll(traced.map((entry) => entry.message));
+      traced.forEach(({ span }, index) => {
+        if (span === undefined) return;
+        const outcome = outcomes[index];
+        if (outcome?.status !== 'confirmed') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome?.error });
+        span.end();
+      });
       const confirmed: ClaimedEvent[] = [];
       const failures: PublishFailure[] = [];
       rows.forEach((row, index) => {

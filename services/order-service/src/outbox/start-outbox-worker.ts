@@ -6,6 +6,7 @@ import {
   observePostgresPool,
   type Logger,
   type Registry,
+  type Tracing,
 } from '@orders/service-kit';
 import type { OrderServiceConfig } from '../config.js';
 import { openOrderDatabase } from '../db/database.js';
@@ -23,6 +24,7 @@ export interface OutboxWorkerSettings {
   outbox: OrderServiceConfig['outbox'];
   logger: Logger;
   metrics: Registry;
+  tracing: Tracing;
 }
 
 export interface RunningOutboxWorker {
@@ -67,6 +69,7 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise
     publisher,
     signal,
     metrics: createOutboxMetrics(metrics),
+    tracing: settings.tracing,
     logger,
     batchSize: outbox.batchSize,
     concurrency: outbox.concurrency,

@@ -43,6 +43,7 @@ export function testOutboxSettings(overrides: Partial<OrderServiceConfig['outbox
     wakeup: 'notify',
     pollIntervalMs: 200,
     retentionDays: 7,
+    idempotencyKeyRetentionHours: 24,
     retentionIntervalMs: 600_000,
     ...overrides,
   };

@@ -23,3 +23,4 @@ export * from './lifecycle/retry-delay.js';
 export * from './lifecycle/sleep.js';
 export * from './observability/tracing.js';
 export * from './http/request-tracing.js';
+export * from './postgres/retention.js';

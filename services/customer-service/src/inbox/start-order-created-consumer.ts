@@ -4,6 +4,8 @@ import {
   connectToBroker,
   isDatabaseReachable,
   observePostgresPool,
+  olderThan,
+  scheduleRetention,
   type Logger,
   type Registry,
   type Tracing,
@@ -67,6 +69,17 @@ export async function startOrderCreatedConsumer(settings: ConsumerSettings): Pro
     await database.db.destroy();
     throw error;
   }
+  // The inbox only has to remember an event_id as long as that event could be
+  // delivered again (redelivery, a replay from the dead-letter queue): keep
+  // INBOX_RETENTION_DAYS well above the longest replay window.
+  const retention = scheduleRetention({
+    db: database.db,
+    rules: [olderThan('processed_order_events', 'event_id', 'processed_at', () => `${options.retentionDays} days`)],
+    intervalMs: options.retentionIntervalMs,
+    batchSize: 5_000,
+    logger,
+    metrics,
+  });
   logger.info({ queue: settings.topology.queue, prefetch: options.prefetch }, 'order.created consumer started');
 
   const connected = broker;
@@ -74,6 +87,7 @@ export async function startOrderCreatedConsumer(settings: ConsumerSettings): Pro
     isReady: async () => connected.isConnected() && (await isDatabaseReachable(database.pool)),
     async stop() {
       await consumer.stop();
+      await retention.stop();
       await connected.close();
       await database.db.destroy();
     },

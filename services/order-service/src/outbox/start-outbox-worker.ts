@@ -4,6 +4,8 @@ import {
   connectToBroker,
   isDatabaseReachable,
   observePostgresPool,
+  olderThan,
+  scheduleRetention,
   type Logger,
   type Registry,
   type Tracing,
@@ -79,6 +81,19 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise
     pollIntervalMs: outbox.pollIntervalMs,
   });
   relay.start();
+  // Published rows are only history, and idempotency keys only matter while
+  // clients retry; both are deleted in small batches so the tables stay small.
+  const retention = scheduleRetention({
+    db: database.db,
+    rules: [
+      olderThan('outbox_events', 'id', 'published_at', () => `${outbox.retentionDays} days`),
+      olderThan('idempotency_keys', 'key', 'created_at', () => `${outbox.idempotencyKeyRetentionHours} hours`),
+    ],
+    intervalMs: outbox.retentionIntervalMs,
+    batchSize: 5_000,
+    logger,
+    metrics,
+  });
   logger.info({ wakeup: outbox.wakeup, batchSize: outbox.batchSize, concurrency: outbox.concurrency }, 'outbox worker started');
 
   const connected = broker;
@@ -86,6 +101,7 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise
     isReady: async () => connected.isConnected() && (await isDatabaseReachable(database.pool)),
     async stop() {
       await relay.stop();
+      await retention.stop();
       await listener?.close();
       await publisher.close();
       await connected.close();

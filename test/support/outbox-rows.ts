@@ -3,22 +3,29 @@ import type pg from 'pg';
 /**
  * Stores `count` orders with their outbox rows straight in the order database,
  * in one statement, the same shape the API writes: for preloading backlogs.
+ * `alreadyPublished` plants rows as if their publish had been confirmed.
  */
-export async function insertOrdersWithEvents(orderDb: pg.Pool, customerId: number, count: number, label: string): Promise<void> {
+export async function insertOrdersWithEvents(
+  orderDb: pg.Pool,
+  customerId: number,
+  count: number,
+  label: string,
+  alreadyPublished = false,
+): Promise<void> {
   await orderDb.query(
     `with o as (
        insert into orders (customer_id, product_name, quantity, price, status)
        select $1, $3 || '-' || g, 1, 1.00, 'pending' from generate_series(1, $2) g
        returning *
      ), e as (select gen_random_uuid() as event_id, o.* from o)
-     insert into outbox_events (event_id, event_type, aggregate_id, payload)
-     select e.event_id, 'order.created', e.id, jsonb_build_object(
+     insert into outbox_events (event_id, event_type, aggregate_id, published_at, payload)
+     select e.event_id, 'order.created', e.id, case when $4 then now() end, jsonb_build_object(
        'event_id', e.event_id::text,
        'occurred_at', to_char(e.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        'order_id', e.id, 'customer_id', e.customer_id, 'product_name', e.product_name,
        'quantity', e.quantity, 'price', e.price, 'status', e.status)
      from e`,
-    [customerId, count, label],
+    [customerId, count, label, alreadyPublished],
   );
 }
 

@@ -75,6 +75,17 @@ export async function connectToBroker(options: BrokerConnectionOptions) {
     connection.on('error', (error: Error) => {
       options.logger.debug({ err: error }, 'RabbitMQ connection error');
     });
+    // A reconnect whose setup fails (say, a queue declared elsewhere with other
+    // arguments) would otherwise retry in silence.
+    let lastFailure = '';
+    connection.on('connect-failed', (error: Error) => {
+      if (error.message === lastFailure) return;
+      lastFailure = error.message;
+      options.logger.warn({ broker: where, err: error }, 'RabbitMQ reconnect attempt failed; retrying with backoff');
+    });
+    connection.on('connect', () => {
+      lastFailure = '';
+    });
     return {
       connection,
       isConnected: () => connected,

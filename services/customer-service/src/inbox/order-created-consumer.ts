@@ -84,7 +84,10 @@ export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions)
       }, 500).unref();
     });
     consumeChannel = channel;
+    const previous = deadLetterChannel;
     deadLetterChannel = confirms;
+    // After a channel-only failure the old publishing channel may still be open.
+    if (previous !== undefined) previous.close().catch(() => undefined);
     const reply = await channel.consume(topology.queue, (message) => onDelivery(channel, message), { noAck: false });
     consumerTag = reply.consumerTag;
   }

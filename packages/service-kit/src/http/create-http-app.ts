@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import type { Logger } from '../observability/logger.js';
 import { observeHttpRequests, type Registry } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
+import { answerClientError, answerFrameworkError } from './client-errors.js';
 import { errorBody } from './error-body.js';
 import { traceRequests } from './request-tracing.js';
 import { requestValidatorCompiler } from './request-validators.js';
@@ -50,6 +51,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     return503OnClosing: true,
     genReqId: (request: IncomingMessage) => {
       const offered = request.headers['x-request-id'];

@@ -1,0 +1,167 @@
+import type { BenchContext, BenchStep, StepResult } from './bench-step.js';
+import { slope } from './latency-stats.js';
+import { orderRequestBodies } from './order-events.js';
+import { placeOrdersAtRate, type PacedLoadResult } from './paced-load.js';
+import { describeBacklog, type Backlog } from './pipeline-backlog.js';
+import { pause } from './wait-for.js';
+
+const SAMPLE_EVERY_MS = 500;
+
+/** The backlog may grow by at most this share of the offered rate… */
+const MAX_GROWTH_SHARE = 0.05;
+/** …and hold at most this many seconds of offered orders at the end of the step. */
+const MAX_BACKLOG_SECONDS = 1;
+
+interface LoadStep {
+  offered: number;
+  load: PacedLoadResult;
+  samples: Array<{ seconds: number; backlog: Backlog }>;
+  peakBacklog: number;
+  finalBacklog: Backlog;
+  growthPerSecond: number;
+  bounded: boolean;
+  keptUp: boolean;
+  held: boolean;
+  drainSeconds: number | null;
+}
+
+/**
+ * Bounded: over the last three quarters of the step (the first quarter is
+ * the ramp from empty) the backlog grows by less than 5 % of the offered
+ * rate, and what is left at the end is under one second of orders. Kept up:
+ * the API created at least 95 % of the offered orders and none had to be
+ * held back. A step is held when both are true.
+ */
+function judgeStep(offered: number, load: PacedLoadResult, samples: LoadStep['samples'], seconds: number) {
+  const settled = samples.filter((sample) => sample.seconds >= seconds / 4);
+  const growthPerSecond = slope(settled.map((sample) => ({ x: sample.seconds, y: sample.backlog.unapplied })));
+  const finalBacklog = samples[samples.length - 1]?.backlog;
+  const bounded = finalBacklog !== undefined && growthPerSecond <= MAX_GROWTH_SHARE * offered && finalBacklog.unapplied <= MAX_BACKLOG_SECONDS * offered;
+  const keptUp = load.achievedRate >= 0.95 * offered && load.skipped === 0;
+  return { growthPerSecond, bounded, keptUp, held: bounded && keptUp };
+}
+
+async function runStep(context: BenchContext, offered: number): Promise<LoadStep> {
+  const { system, backlog, progress, signal, settings } = context;
+  const seconds = settings.sustained.seconds;
+  await backlog.waitUntilDrained(settings.sustained.drainDeadlineMs, signal);
+  const watermark = await backlog.maxOrderId();
+  const samples: LoadStep['samples'] = [];
+  const startedAt = performance.now();
+  let loading = true;
+  // Read through a function: the load below flips it while this loop awaits.
+  const isLoading = () => loading;
+  const sampling = (async () => {
+    do {
+      const seen = await backlog.read(watermark);
+      samples.push({ seconds: (performance.now() - startedAt) / 1000, backlog: seen });
+      if (isLoading()) await pause(SAMPLE_EVERY_MS, signal);
+    } while (isLoading());
+  })();
+  // Awaited below; this only keeps an early failure from counting as unhandled meanwhile.
+  sampling.catch(() => undefined);
+  let load: PacedLoadResult;
+  try {
+    load = await placeOrdersAtRate({
+      baseUrl: system.orderServiceUrl,
+      rate: offered,
+      seconds,
+      bodies: orderRequestBodies(context.customerIds),
+      signal,
+      onTick: (sent) => {
+        const last = samples[samples.length - 1]?.backlog.unapplied ?? 0;
+        progress.update(`${offered} orders/s: ${sent}/${offered * seconds} sent, backlog ${last}`);
+      },
+    });
+  } finally {
+    loading = false;
+    await sampling;
+  }
+  const verdict = judgeStep(offered, load, samples, seconds);
+  const finalBacklog = samples[samples.length - 1]?.backlog ?? (await backlog.read(watermark));
+  const drainStarted = performance.now();
+  let drainSeconds: number | null = null;
+  try {
+    await backlog.waitUntilDrained(settings.sustained.drainDeadlineMs, signal, (seen) =>
+      progress.update(`${offered} orders/s done; draining ${describeBacklog(seen)}`),
+    );
+    drainSeconds = (performance.now() - drainStarted) / 1000;
+  } catch (error) {
+    signal.throwIfAborted();
+    progress.say(`  ${offered} orders/s: the backlog did not drain in time (${(error as Error).message})`);
+  }
+  return {
+    offered,
+    load,
+    samples,
+    peakBacklog: Math.max(0, ...samples.map((sample) => sample.backlog.unapplied)),
+    finalBacklog,
+    drainSeconds,
+    ...verdict,
+  };
+}
+
+export const sustainedStep: BenchStep = {
+  id: 'sustained',
+  title: 'sustained load',
+  figures: [
+    {
+      id: 'sustained.highest',
+      title: 'Highest sustained load (HTTP, end to end)',
+      unit: 'orders/s',
+      baselineLabel: 'closed-loop HTTP intake (intake step)',
+      goal: { kind: 'none' },
+    },
+  ],
+
+  async run(context: BenchContext): Promise<StepResult> {
+    const { system, progress, signal, settings } = context;
+    await system.ensureStandard(signal);
+    const steps: LoadStep[] = [];
+    for (const offered of settings.sustained.rates) {
+      const step = await runStep(context, offered);
+      steps.push(step);
+      // Past a step that was not held the next, higher ones cannot be, and
+      // a backlog that did not drain would spill into them.
+      if (!step.held || step.drainSeconds === null) break;
+    }
+    const skipped = settings.sustained.rates.slice(steps.length);
+    const highest = Math.max(0, ...steps.filter((step) => step.held).map((step) => step.offered));
+    progress.end(`highest held step ${highest} orders/s (${steps.map((step) => `${step.offered}: ${step.held ? 'held' : 'not held'}`).join(', ')})`);
+    const yesNo = (flag: boolean) => (flag ? 'yes' : '**no**');
+    return {
+      measured: { 'sustained.highest': { value: highest, baseline: context.shared.httpIntakeRate ?? null } },
+      details: {
+        steps: steps.map(({ samples, ...step }) => ({ ...step, samples: samples.map((sample) => ({ seconds: sample.seconds, ...sample.backlog })) })),
+        skipped,
+        criteria: { maxGrowthShareOfRate: MAX_GROWTH_SHARE, maxBacklogSeconds: MAX_BACKLOG_SECONDS, minAchievedShare: 0.95 },
+      },
+      markdown: [
+        `Open-loop load through the HTTP API, ${settings.sustained.seconds} s per step, all four processes running; the ` +
+          'backlog (orders not yet applied: outbox pending + queue + in the consumer) is sampled every 0.5 s. A step is ' +
+          `**held** when the API created ≥ 95 % of the offered orders and the backlog stayed bounded: growth over the last ` +
+          `three quarters of the step < ${MAX_GROWTH_SHARE * 100} % of the offered rate, and < ${MAX_BACKLOG_SECONDS} s of ` +
+          'orders left at the end. Stepping stops after the first step not held.',
+        '',
+        '| offered /s | achieved /s | p99 HTTP ms | peak backlog | end backlog (outbox / queue / consumer) | growth /s | drained in | kept up | bounded |',
+        '|---:|---:|---:|---:|---|---:|---:|---|---|',
+        ...steps.map((step) => {
+          const end = step.finalBacklog;
+          const inConsumer = Math.max(0, end.unapplied - end.outboxPending - end.queued);
+          return (
+            `| ${step.offered} | ${step.load.achievedRate.toFixed(0)} | ${step.load.latencyMs.p99.toFixed(1)} | ${step.peakBacklog} | ` +
+            `${end.unapplied} (${end.outboxPending} / ${end.queued} / ${inConsumer}) | ${step.growthPerSecond.toFixed(1)} | ` +
+            `${step.drainSeconds === null ? 'not in time' : `${step.drainSeconds.toFixed(1)} s`} | ${yesNo(step.keptUp)} | ${yesNo(step.bounded)} |`
+          );
+        }),
+        ...(skipped.length > 0 ? ['', `Not run (a lower step was not held): ${skipped.join(', ')} orders/s.`] : []),
+      ],
+      charts: {
+        throughput: {
+          points: steps.map((step) => ({ offered: step.offered, achieved: step.load.achievedRate, p99Ms: step.load.latencyMs.p99, held: step.held })),
+          closedLoopRate: context.shared.httpIntakeRate,
+        },
+      },
+    };
+  },
+};

@@ -1,0 +1,111 @@
+import type { BenchContext, BenchStep, StepResult } from './bench-step.js';
+import { placeOrdersAsFastAsPossible, type HttpLoadResult } from './http-load.js';
+import { orderRequestBodies } from './order-events.js';
+import { batchingBetween, readBatchingCounters, type Batching } from './pipeline-batching.js';
+
+/**
+ * on: the shipped worker (LISTEN/NOTIFY, insert trigger enabled).
+ * off: what the issue compares with: the worker polls and the trigger is disabled.
+ * trigger-only: a diagnostic between the two: the trigger sends its NOTIFY
+ * but the worker polls, so the cost of the NOTIFY in every commit and the
+ * cost of the worker reacting to each one can be told apart.
+ */
+type WakeUp = 'on' | 'off' | 'trigger-only';
+
+/** Mirror order (A B C C B A): each mode gets an early and a late slot, so drift over time (autovacuum, a neighbour's tests) cancels out. */
+const SEQUENCE: readonly WakeUp[] = ['on', 'off', 'trigger-only', 'trigger-only', 'off', 'on'];
+
+const DESCRIPTION: Record<WakeUp, string> = {
+  on: 'OUTBOX_WAKEUP=notify, trigger enabled (shipped)',
+  off: 'OUTBOX_WAKEUP=poll, trigger disabled',
+  'trigger-only': 'OUTBOX_WAKEUP=poll, trigger enabled (diagnostic)',
+};
+
+async function switchTo(context: BenchContext, mode: WakeUp): Promise<void> {
+  await context.system.stopRole('order_outbox_worker');
+  await context.databases.order.query(`alter table outbox_events ${mode === 'off' ? 'disable' : 'enable'} trigger outbox_events_notify`);
+  if (mode === 'on') await context.system.ensureStandard(context.signal);
+  else await context.system.start('order_outbox_worker', context.signal, { env: { OUTBOX_WAKEUP: 'poll' } });
+}
+
+function mean(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0) / values.length;
+}
+
+export const wakeupStep: BenchStep = {
+  id: 'wakeup',
+  title: 'wake-up cost',
+  figures: [
+    {
+      id: 'wakeup.intake',
+      title: 'Intake with LISTEN/NOTIFY wake-up on',
+      unit: 'orders/s',
+      baselineLabel: 'intake with wake-up off (poll, trigger disabled)',
+      goal: { kind: 'ratio-at-least', ratio: 0.95 },
+      goalLabel: 'cost ≤ 5 % (≥ 0.95 × off)',
+    },
+  ],
+
+  async run(context: BenchContext): Promise<StepResult> {
+    const { settings, system, progress, signal } = context;
+    const seconds = settings.wakeup.seconds;
+    await system.ensureStandard(signal);
+    const runs: Array<{ mode: WakeUp; result: HttpLoadResult; batching: Batching }> = [];
+    let current: WakeUp = 'on';
+    try {
+      for (const [index, mode] of SEQUENCE.entries()) {
+        if (mode !== current) await switchTo(context, mode);
+        current = mode;
+        await context.backlog.waitUntilDrained(60_000, signal);
+        const before = await readBatchingCounters(system);
+        const result = await placeOrdersAsFastAsPossible({
+          baseUrl: system.orderServiceUrl,
+          connections: settings.intake.connections,
+          seconds,
+          bodies: orderRequestBodies(context.customerIds),
+          signal,
+          onTick: (responses) => progress.update(`run ${index + 1}/${SEQUENCE.length}, wake-up ${mode}: ${responses.toLocaleString('en-US')} responses`),
+        });
+        // Counted once the run's orders are through, so its batches are all in.
+        await context.backlog.waitUntilDrained(60_000, signal);
+        runs.push({ mode, result, batching: batchingBetween(before, await readBatchingCounters(system)) });
+      }
+    } finally {
+      // Whatever happened, the shipped setup is put back: trigger enabled, worker listening.
+      if (current !== 'on' && !signal.aborted) await switchTo(context, 'on');
+      else await context.databases.order.query('alter table outbox_events enable trigger outbox_events_notify').catch(() => undefined);
+    }
+    const rate = (mode: WakeUp) => mean(runs.filter((run) => run.mode === mode).map((run) => run.result.rate));
+    const on = rate('on');
+    const off = rate('off');
+    const triggerOnly = rate('trigger-only');
+    const cost = (1 - on / off) * 100;
+    const triggerCost = (1 - triggerOnly / off) * 100;
+    progress.end(`${on.toFixed(0)} orders/s with the wake-up, ${off.toFixed(0)} without: cost ${cost.toFixed(1)} %`);
+    return {
+      measured: { 'wakeup.intake': { value: on, baseline: off, note: `cost ${cost.toFixed(1)} % of intake; the trigger alone ${triggerCost.toFixed(1)} %` } },
+      details: {
+        runs: runs.map((run) => ({ mode: run.mode, rate: run.result.rate, p99Ms: run.result.latencyMs.p99, batching: run.batching })),
+        costPercent: cost,
+        triggerOnlyCostPercent: triggerCost,
+      },
+      markdown: [
+        `Closed-loop HTTP intake as in the intake step, ${seconds} s per run, in the order ${SEQUENCE.join(', ')}; between ` +
+          'runs the pipeline drains. Cost = 1 − mean(on) / mean(off).',
+        '',
+        '| run | wake-up | setup | orders/s | p99 ms | outbox batches × rows | consumer batches × events |',
+        '|---:|---|---|---:|---:|---:|---:|',
+        ...runs.map(
+          (run, index) =>
+            `| ${index + 1} | ${run.mode} | ${DESCRIPTION[run.mode]} | ${run.result.rate.toFixed(0)} | ${run.result.latencyMs.p99.toFixed(1)} | ` +
+            `${run.batching.outboxBatches} × ${run.batching.rowsPerOutboxBatch?.toFixed(1) ?? '—'} | ` +
+            `${run.batching.consumerBatches} × ${run.batching.eventsPerConsumerBatch?.toFixed(1) ?? '—'} |`,
+        ),
+        '',
+        `Cost of the wake-up: **${cost.toFixed(1)} %** of intake${cost < 0 ? ' (negative: within noise)' : ''}. The trigger ` +
+          `alone (worker polling, so nothing reacts to the NOTIFY) costs ${triggerCost.toFixed(1)} %; the rest is the worker ` +
+          'waking up for every commit.',
+      ],
+    };
+  },
+};

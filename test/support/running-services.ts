@@ -6,6 +6,7 @@ import { buildApp as buildCustomerApp } from '../../services/customer-service/sr
 import { openCustomerDatabase, type CustomerDb } from '../../services/customer-service/src/db/database.js';
 import { buildApp as buildOrderApp } from '../../services/order-service/src/http/app.js';
 import { openOrderDatabase, type OrderDb } from '../../services/order-service/src/db/database.js';
+import { createOutboxWakeupNotifier } from '../../services/order-service/src/outbox/outbox-wakeup-notifier.js';
 import {
   createCustomerDirectory,
   type CustomerDirectoryOptions,
@@ -86,12 +87,14 @@ export async function startOrderService(options: {
     logger: testLogger,
     ...options.customerCheck,
   });
+  const outboxWakeup = createOutboxWakeupNotifier({ url: options.databaseUrl, logger: testLogger });
   const app = await buildOrderApp({
     logger: testLogger,
     metrics: createMetricsRegistry('order_service_test'),
     tracing: options.tracing ?? noTracing,
     database,
     customers,
+    outboxWakeup,
     newEventId: randomUUID,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -102,6 +105,7 @@ export async function startOrderService(options: {
     async close() {
       await app.close();
       await customers.close();
+      await outboxWakeup.close();
       await database.db.destroy();
     },
   };

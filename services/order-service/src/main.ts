@@ -10,6 +10,7 @@ import {
 import { loadConfig } from './config.js';
 import { createCustomerDirectory } from './customers/customer-directory.js';
 import { openOrderDatabase } from './db/database.js';
+import { createOutboxWakeupNotifier, noOutboxWakeup } from './outbox/outbox-wakeup-notifier.js';
 import { buildApp } from './http/app.js';
 
 // order_service: config → dependencies → buildApp → listen.
@@ -36,12 +37,15 @@ await runProcess('order_service', async () => {
     breakerCooldownMs: config.customerService.breakerCooldownMs,
     logger,
   });
+  const outboxWakeup =
+    config.outbox.wakeup === 'notify' ? createOutboxWakeupNotifier({ url: config.databaseUrl, logger }) : noOutboxWakeup;
   const app = await buildApp({
     logger,
     metrics,
     tracing,
     database,
     customers,
+    outboxWakeup,
     newEventId: randomUUID,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -51,6 +55,7 @@ await runProcess('order_service', async () => {
       // Stop accepting, let in-flight requests finish, then release connections.
       await app.close();
       await customers.close();
+      await outboxWakeup.close();
       await database.db.destroy();
       await tracing.shutdown();
     },

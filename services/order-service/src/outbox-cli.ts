@@ -2,6 +2,8 @@ import { createLogger, runOnce } from '@orders/service-kit';
 import { loadConfig } from './config.js';
 import { openOrderDatabase } from './db/database.js';
 import { listDeadEvents, retryDeadEvents } from './outbox/outbox.repository.js';
+import { OUTBOX_WAKEUP_CHANNEL } from './outbox/outbox-wakeup-channel.js';
+import { sql } from 'kysely';
 
 const USAGE = `usage:
   npm run outbox -- list-dead [--limit N]      outbox rows that ran out of attempts
@@ -46,6 +48,8 @@ await runOnce('outbox', async () => {
       return 2;
     }
     const retried = await retryDeadEvents(db, rest.includes('--all') ? 'all' : ids);
+    // Wake a listening worker now rather than at its next poll.
+    await sql`select pg_notify(${OUTBOX_WAKEUP_CHANNEL}, '')`.execute(db);
     process.stdout.write(`${retried} dead row(s) are due again; the worker publishes them now\n`);
     return 0;
   } finally {

@@ -49,13 +49,6 @@ export const intakeStep: BenchStep = {
       goal: { kind: 'none' },
     },
     {
-      id: 'intake.sql-without-notify',
-      title: 'Plain SQL intake, NOTIFY trigger disabled',
-      unit: 'orders/s',
-      baselineLabel: 'same SQL via pg, trigger enabled',
-      goal: { kind: 'none' },
-    },
-    {
       id: 'intake.cache-off',
       title: 'Order intake, customer cache off',
       unit: 'orders/s',
@@ -99,17 +92,6 @@ export const intakeStep: BenchStep = {
     await settle(context);
     const baseline = await sql('baseline (plain SQL)', seconds);
     await settle(context);
-    // What the insert path can do without the outbox_events_notify trigger: separates the
-    // cost of the NOTIFY in every commit from the cost of the services.
-    await context.databases.order.query('alter table outbox_events disable trigger outbox_events_notify');
-    let withoutNotify: SqlIntakeResult;
-    try {
-      withoutNotify = await sql('plain SQL, trigger disabled', seconds);
-    } finally {
-      await context.databases.order.query('alter table outbox_events enable trigger outbox_events_notify');
-    }
-    await settle(context);
-
     await system.ensureStandard(signal);
     await httpRun(context, 'warm-up', warmupSeconds);
     await settle(context);
@@ -135,10 +117,9 @@ export const intakeStep: BenchStep = {
       measured: {
         'intake.rate': { value: http.rate, baseline: baseline.rate },
         'intake.p99': { value: http.latencyMs.p99, baseline: baseline.latencyMs.p99 },
-        'intake.sql-without-notify': { value: withoutNotify.rate, baseline: baseline.rate },
         'intake.cache-off': { value: cacheOff.rate, baseline: baseline.rate },
       },
-      details: { http, cacheOff, baseline, withoutNotify, batching },
+      details: { http, cacheOff, baseline, batching },
       markdown: [
         `POST /api/v1/orders over ${connections} keep-alive connections (autocannon, closed loop) for ${seconds} s after a ` +
           `${warmupSeconds} s warm-up, orders spread over the ${context.customerIds.length} seeded customers, with the real ` +
@@ -151,20 +132,8 @@ export const intakeStep: BenchStep = {
         row('HTTP, shipped configuration', http.rate, http.latencyMs.p50, http.latencyMs.p99, failures(http)),
         row('HTTP, customer cache off', cacheOff.rate, cacheOff.latencyMs.p50, cacheOff.latencyMs.p99, failures(cacheOff)),
         row('plain SQL baseline', baseline.rate, baseline.latencyMs.p50, baseline.latencyMs.p99, 'none'),
-        row('plain SQL, trigger `outbox_events_notify` disabled', withoutNotify.rate, withoutNotify.latencyMs.p50, withoutNotify.latencyMs.p99, 'none'),
         '',
         `Behind the shipped HTTP run the pipeline ran ${describeBatching(batching)}.`,
-        '',
-        'The last row is a diagnostic, not the baseline: the same SQL with the NOTIFY-sending insert trigger disabled (the ' +
-          'worker then finds the rows by its backstop poll), to show how much of the intake ceiling the trigger sets.',
-        ...(withoutNotify.rate > 1.5 * baseline.rate
-          ? [
-              '',
-              `**The trigger sets the ceiling:** without it the same SQL reaches ${(withoutNotify.rate / baseline.rate).toFixed(1)}× ` +
-                'the baseline, so the baseline (and the API measured against it) are capped by the NOTIFY in every commit, ' +
-                'not by the SQL or the services.',
-            ]
-          : []),
       ],
     };
   },

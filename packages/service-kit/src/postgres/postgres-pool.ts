@@ -17,12 +17,17 @@ export interface PoolOptions {
   applicationName: string;
   max: number;
   logger: Logger;
+  /** Session settings for every connection, e.g. { synchronous_commit: 'off' }. */
+  sessionSettings?: Record<string, string>;
 }
 
 export function createPostgresPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     application_name: options.applicationName,
+    ...(options.sessionSettings === undefined
+      ? {}
+      : { options: Object.entries(options.sessionSettings).map(([name, value]) => `-c ${name}=${value}`).join(' ') }),
     max: options.max,
     types,
     // Fail a checkout fast while the database is down instead of queueing forever.

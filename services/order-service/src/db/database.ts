@@ -8,7 +8,13 @@ export interface OrderDb {
   db: Kysely<OrderDatabase>;
 }
 
-export function openOrderDatabase(url: string, poolSize: number, applicationName: string, logger: Logger): OrderDb {
-  const pool = createPostgresPool({ url, applicationName, max: poolSize, logger });
+export function openOrderDatabase(
+  url: string,
+  poolSize: number,
+  applicationName: string,
+  logger: Logger,
+  sessionSettings?: Record<string, string>,
+): OrderDb {
+  const pool = createPostgresPool({ url, applicationName, max: poolSize, logger, sessionSettings });
   return { pool, db: createKysely<OrderDatabase>(pool) };
 }

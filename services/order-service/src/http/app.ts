@@ -1,6 +1,7 @@
 import { createHttpApp, isDatabaseReachable, type HttpApp, type Logger, type Registry, type Tracing } from '@orders/service-kit';
 import type { CustomerDirectory } from '../customers/customer-directory.js';
 import type { OrderDb } from '../db/database.js';
+import type { OutboxWakeup } from '../outbox/outbox-wakeup-notifier.js';
 import { createOrdersRepository } from '../orders/orders.repository.js';
 import { registerOrderRoutes } from '../orders/orders.routes.js';
 
@@ -10,6 +11,7 @@ export interface OrderServiceDeps {
   tracing: Tracing;
   database: OrderDb;
   customers: CustomerDirectory;
+  outboxWakeup: OutboxWakeup;
   newEventId: () => string;
 }
 
@@ -29,6 +31,7 @@ export async function buildApp(deps: OrderServiceDeps): Promise<HttpApp> {
   registerOrderRoutes(app, {
     orders: createOrdersRepository(deps.database.db),
     customers: deps.customers,
+    outboxWakeup: deps.outboxWakeup,
     newEventId: deps.newEventId,
   });
   return app;

@@ -1,4 +1,5 @@
 import type { CustomerDirectory } from '../customers/customer-directory.js';
+import type { OutboxWakeup } from '../outbox/outbox-wakeup-notifier.js';
 import { requestFingerprint, type NewOrder } from './new-order.js';
 import { toOrder, type Order } from './order.js';
 import type { IdempotentOrder, OrdersRepository } from './orders.repository.js';
@@ -12,6 +13,7 @@ export type CreateOrderResult =
 export interface CreateOrderDeps {
   orders: OrdersRepository;
   customers: CustomerDirectory;
+  outboxWakeup: OutboxWakeup;
   newEventId: () => string;
 }
 
@@ -23,8 +25,8 @@ export interface CreateOrderRequest {
 
 /**
  * Places an order: answer a repeated Idempotency-Key from what it created,
- * check the customer exists, then store the order and its order.created
- * event together.
+ * check the customer exists, store the order and its order.created event
+ * together, then wake the outbox worker.
  */
 export async function createOrder(deps: CreateOrderDeps, request: CreateOrderRequest): Promise<CreateOrderResult> {
   const { order, idempotencyKey } = request;
@@ -51,7 +53,10 @@ export async function createOrder(deps: CreateOrderDeps, request: CreateOrderReq
     traceparent: request.traceparent,
     idempotency: idempotencyKey !== undefined && fingerprint !== undefined ? { key: idempotencyKey, fingerprint } : undefined,
   });
-  if (written.status === 'written') return { ok: true, order: toOrder(written.row), replayed: false };
+  if (written.status === 'written') {
+    deps.outboxWakeup.notify();
+    return { ok: true, order: toOrder(written.row), replayed: false };
+  }
 
   // A concurrent request with the same key won the race and has committed.
   const winner = idempotencyKey === undefined ? undefined : await deps.orders.findByIdempotencyKey(idempotencyKey);

@@ -1,9 +1,7 @@
 import pg from 'pg';
 import { jitteredBackoff, type Logger } from '@orders/service-kit';
+import { OUTBOX_WAKEUP_CHANNEL } from './outbox-wakeup-channel.js';
 import type { WakeSignal } from './wake-signal.js';
-
-/** The channel the outbox_events insert trigger notifies (see the first migration). */
-const CHANNEL = 'outbox_events';
 
 /**
  * Holds one LISTEN connection and pokes the wake signal on every notification,
@@ -36,7 +34,7 @@ export function listenForOutboxInserts(options: { url: string; signal: WakeSigna
     });
     try {
       await next.connect();
-      await next.query(`listen ${CHANNEL}`);
+      await next.query(`listen ${OUTBOX_WAKEUP_CHANNEL}`);
     } catch (error) {
       next.removeAllListeners('end');
       await next.end().catch(() => undefined);

@@ -39,7 +39,13 @@ export interface RunningOutboxWorker {
 export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise<RunningOutboxWorker> {
   const { outbox, logger, metrics } = settings;
   // One connection per relay loop, one for metrics and retention.
-  const database = openOrderDatabase(settings.databaseUrl, outbox.concurrency + 2, 'order_outbox_worker', logger);
+  // The worker's commits need not wait for a WAL flush: if PostgreSQL loses
+  // the last instant of them in a crash, those rows are simply published
+  // again, and the consumer counts every event_id once. The order's own
+  // insert, and the consumer's apply, stay fully durable.
+  const database = openOrderDatabase(settings.databaseUrl, outbox.concurrency + 2, 'order_outbox_worker', logger, {
+    synchronous_commit: 'off',
+  });
   try {
     await assertDatabaseReady(database.pool, settings.databaseUrl, 'outbox_events');
   } catch (error) {

@@ -1,0 +1,2 @@
+/** The channel order_service notifies and the outbox worker listens on. */
+export const OUTBOX_WAKEUP_CHANNEL = 'outbox_events';

@@ -6,10 +6,11 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     // Tests run the TypeScript sources directly; no build needed for a code change to be tested.
-    alias: {
-      '@orders/contracts': source('./packages/contracts/src/index.ts'),
-      '@orders/service-kit': source('./packages/service-kit/src/index.ts'),
-    },
+    alias: [
+      { find: /^@orders\/contracts$/, replacement: source('./packages/contracts/src/index.ts') },
+      { find: /^@orders\/service-kit$/, replacement: source('./packages/service-kit/src/index.ts') },
+      { find: /^@orders\/service-kit\/(http|broker)$/, replacement: source('./packages/service-kit/src/$1/index.ts') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/**/*.test.ts'],

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { createMetricsRegistry, initTracing, type HttpApp, type Tracing } from '../../packages/service-kit/src/index.js';
+import { createMetricsRegistry, initTracing, type Tracing } from '../../packages/service-kit/src/index.js';
+import { type HttpApp } from '../../packages/service-kit/src/http/index.js';
 import { buildApp as buildCustomerApp } from '../../services/customer-service/src/http/app.js';
 import { openCustomerDatabase, type CustomerDb } from '../../services/customer-service/src/db/database.js';
 import { buildApp as buildOrderApp } from '../../services/order-service/src/http/app.js';

@@ -1,4 +1,11 @@
-import { assertDatabaseReady, createLogger, createMetricsRegistry, initTracing, observePostgresPool, runProcess } from '@orders/service-kit';
+import {
+  assertDatabaseReady,
+  createLogger,
+  createMetricsRegistry,
+  initTracing,
+  observePostgresPool,
+  runProcess,
+} from '@orders/service-kit';
 import { loadConfig } from './config.js';
 import { openCustomerDatabase } from './db/database.js';
 import { buildApp } from './http/app.js';

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type prettyFactory from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -25,6 +26,8 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
   if (!options.pretty) return pino(base);
+  // Loaded only when asked for: production writes JSON and never pays for the prettifier.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof prettyFactory;
   // Synchronous in-process prettifier: no worker thread to outlive a crash.
   return pino(base, pretty({ colorize: process.stdout.isTTY || process.env.FORCE_COLOR === '1', translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true }));
 }

@@ -8,10 +8,12 @@ import {
   type SpanKind,
   type Tracer,
 } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as Resources from '@opentelemetry/resources';
+import type * as TraceSdk from '@opentelemetry/sdk-trace-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
 
 export { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 
@@ -37,14 +39,21 @@ export interface Tracing {
  */
 export function initTracing(options: TracingOptions): Tracing {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  const processor =
-    options.processor ??
-    (options.otlpEndpoint === undefined
-      ? undefined
-      : new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` })));
-  if (processor === undefined) {
+  if (options.processor === undefined && options.otlpEndpoint === undefined) {
     return { tracer: trace.getTracer(options.serviceName), enabled: false, shutdown: async () => undefined };
   }
+  // The SDK and the exporter are loaded only when tracing is on; they are
+  // tens of megabytes of memory a process without a collector should not carry.
+  const load = createRequire(import.meta.url);
+  const { BatchSpanProcessor, NodeTracerProvider } = load('@opentelemetry/sdk-trace-node') as typeof TraceSdk;
+  const { resourceFromAttributes } = load('@opentelemetry/resources') as typeof Resources;
+  const processor =
+    options.processor ??
+    new BatchSpanProcessor(
+      new (load('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp).OTLPTraceExporter({
+        url: `${(options.otlpEndpoint ?? '').replace(/\/$/, '')}/v1/traces`,
+      }),
+    );
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     spanProcessors: [processor],

@@ -1,4 +1,12 @@
-import { decodeCursor, encodeCursor, errorBody, errorResponses, nextPageLink, parseIdParam, type HttpApp } from '@orders/service-kit';
+import {
+  decodeCursor,
+  encodeCursor,
+  errorBody,
+  errorResponses,
+  nextPageLink,
+  parseIdParam,
+  type HttpApp,
+} from '@orders/service-kit/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { createCustomer } from './create-customer.js';

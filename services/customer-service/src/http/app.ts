@@ -1,4 +1,5 @@
-import { createHttpApp, isDatabaseReachable, type HttpApp, type Logger, type Registry, type Tracing } from '@orders/service-kit';
+import { isDatabaseReachable, type Logger, type Registry, type Tracing } from '@orders/service-kit';
+import { createHttpApp, type HttpApp } from '@orders/service-kit/http';
 import type { CustomerDb } from '../db/database.js';
 import { createCustomersRepository } from '../customers/customers.repository.js';
 import { registerCustomerRoutes } from '../customers/customers.routes.js';

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { errorBody, type HttpApp } from '@orders/service-kit';
+import { errorBody, type HttpApp } from '@orders/service-kit/http';
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();

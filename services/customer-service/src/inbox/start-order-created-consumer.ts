@@ -1,7 +1,6 @@
 import type { MessagingTopology } from '@orders/contracts';
 import {
   assertDatabaseReady,
-  connectToBroker,
   isDatabaseReachable,
   observePostgresPool,
   olderThan,
@@ -10,6 +9,7 @@ import {
   type Registry,
   type Tracing,
 } from '@orders/service-kit';
+import { connectToBroker } from '@orders/service-kit/broker';
 import type { CustomerServiceConfig } from '../config.js';
 import { openCustomerDatabase } from '../db/database.js';
 import { createInboxMetrics } from './inbox-metrics.js';

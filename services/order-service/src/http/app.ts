@@ -1,4 +1,5 @@
-import { createHttpApp, isDatabaseReachable, type HttpApp, type Logger, type Registry, type Tracing } from '@orders/service-kit';
+import { isDatabaseReachable, type Logger, type Registry, type Tracing } from '@orders/service-kit';
+import { createHttpApp, type HttpApp } from '@orders/service-kit/http';
 import type { CustomerDirectory } from '../customers/customer-directory.js';
 import type { OrderDb } from '../db/database.js';
 import type { OutboxWakeup } from '../outbox/outbox-wakeup-notifier.js';

@@ -1,5 +1,5 @@
 import { ORDER_STATUSES } from '@orders/contracts';
-import { trimmedTextPattern } from '@orders/service-kit';
+import { trimmedTextPattern } from '@orders/service-kit/http';
 import { Type, type Static } from 'typebox';
 
 // Each field's `description` is its rule: the OpenAPI page shows it and a 422

@@ -7,7 +7,7 @@ import {
   parseIdParam,
   requestTraceparent,
   type HttpApp,
-} from '@orders/service-kit';
+} from '@orders/service-kit/http';
 import { Type } from 'typebox';
 import { createOrder, type CreateOrderDeps } from './create-order.js';
 import { newOrderFrom } from './new-order.js';

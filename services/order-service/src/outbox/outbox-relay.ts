@@ -16,6 +16,7 @@ import type { OrderDatabase } from '../db/schema.js';
 import type { EventPublisher, OutgoingMessage } from './event-publisher.js';
 import type { OutboxMetrics } from './outbox-metrics.js';
 import { claimDueEvents, markPublished, recordFailures, type ClaimedEvent, type PublishFailure } from './outbox.repository.js';
+import { coalescingDelayMs, createArrivalRate } from './arrival-rate.js';
 import type { WakeSignal } from './wake-signal.js';
 
 export interface OutboxRelayOptions {
@@ -32,6 +33,8 @@ export interface OutboxRelayOptions {
   backoffMaxMs: number;
   /** The backstop: how long an idle loop sleeps when no hint arrives. */
   pollIntervalMs: number;
+  /** Longest wait for rows to gather under load (0: claim at every hint). */
+  coalesceMaxMs: number;
 }
 
 export interface BatchReport {
@@ -83,6 +86,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
   const stopping = new AbortController();
   let loops: Promise<void>[] = [];
   let databaseDown = false;
+  const arrivals = createArrivalRate();
 
   async function relayBatch(): Promise<BatchReport> {
     const started = process.hrtime.bigint();
@@ -160,6 +164,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
         continue;
       }
       failures = 0;
+      arrivals.record(report.claimed);
       if (databaseDown) {
         databaseDown = false;
         logger.info('outbox relay reached the database again');
@@ -167,6 +172,8 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
       // A full batch means more are probably waiting: claim again at once.
       if (report.claimed === options.batchSize && report.unconfirmed === 0) continue;
       await signal.waitForChange(seen, options.pollIntervalMs);
+      const gather = coalescingDelayMs(arrivals.perSecond(), { minRate: 400, targetRows: 50, maxMs: options.coalesceMaxMs });
+      if (gather > 0) await sleep(gather, stopping.signal);
     }
   }
 

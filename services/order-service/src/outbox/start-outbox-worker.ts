@@ -1,7 +1,6 @@
 import type { MessagingTopology } from '@orders/contracts';
 import {
   assertDatabaseReady,
-  connectToBroker,
   isDatabaseReachable,
   observePostgresPool,
   olderThan,
@@ -10,6 +9,7 @@ import {
   type Registry,
   type Tracing,
 } from '@orders/service-kit';
+import { connectToBroker } from '@orders/service-kit/broker';
 import type { OrderServiceConfig } from '../config.js';
 import { openOrderDatabase } from '../db/database.js';
 import { createEventPublisher } from './event-publisher.js';
@@ -85,6 +85,7 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise
     backoffBaseMs: outbox.backoffBaseMs,
     backoffMaxMs: outbox.backoffMaxMs,
     pollIntervalMs: outbox.pollIntervalMs,
+    coalesceMaxMs: outbox.coalesceMaxMs,
   });
   relay.start();
   // Published rows are only history, and idempotency keys only matter while

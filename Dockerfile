@@ -36,6 +36,8 @@ RUN npm run build
 # -------------------------------------------------------------- runtime stage
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# Smaller young generation: lower resident memory for a few more quick scavenges (as npm start runs them).
+ENV NODE_OPTIONS=--max-semi-space-size=4
 WORKDIR /app
 
 COPY package.json package-lock.json ./

@@ -1,4 +1,4 @@
-import { SYSTEM_PROCESSES } from '../start/process-table.js';
+import { SERVICE_NODE_FLAGS, SYSTEM_PROCESSES } from '../start/process-table.js';
 import { createProcessGroup, freePort, type ProcessCrash, type Role, type ServiceProcess } from './processes.js';
 
 export interface BenchSystemConfig {
@@ -86,10 +86,11 @@ export async function createBenchSystem(config: BenchSystemConfig) {
     // The APIs keep their port across restarts so URLs stay valid; the others get a fresh ops port.
     const ports = api ? { port: fixedPort, metricsPort: await freePort() } : { port: await freePort(), metricsPort: await freePort() };
     launches += 1;
+    // The same flags as npm start, so memory is measured as users run the services.
     const nodeOptions =
       config.profileDir === undefined
-        ? []
-        : ['--cpu-prof', `--cpu-prof-dir=${config.profileDir}`, `--cpu-prof-name=${String(launches).padStart(2, '0')}-${label.replace('#', '-')}.cpuprofile`];
+        ? [...SERVICE_NODE_FLAGS]
+        : [...SERVICE_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${config.profileDir}`, `--cpu-prof-name=${String(launches).padStart(2, '0')}-${label.replace('#', '-')}.cpuprofile`];
     const launched = await group.start(
       { label, role, entry: entryOf(role), env: environment(role, ports, overrides), healthPort: api ? ports.port : ports.metricsPort, nodeOptions },
       signal,

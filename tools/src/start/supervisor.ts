@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { ProcessSpec } from './process-table.js';
+import { SERVICE_NODE_FLAGS, type ProcessSpec } from './process-table.js';
 
 interface Supervised {
   spec: ProcessSpec;
@@ -35,7 +35,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
 
   function launch(entry: Supervised): void {
     entry.startedAt = Date.now();
-    const child = spawn(process.execPath, [entry.spec.entry], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, entry.spec.entry], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     entry.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => options.write(`${prefix(entry.spec)} ${line}`));

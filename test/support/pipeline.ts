@@ -42,7 +42,7 @@ export function testOutboxSettings(overrides: Partial<OrderServiceConfig['outbox
     confirmTimeoutMs: 5_000,
     wakeup: 'notify',
     pollIntervalMs: 200,
-    coalesceMaxMs: 20,
+    coalesceMaxMs: 50,
     retentionDays: 7,
     idempotencyKeyRetentionHours: 24,
     retentionIntervalMs: 600_000,

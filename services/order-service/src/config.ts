@@ -98,7 +98,7 @@ export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServ
       confirmTimeoutMs: readInteger(env, 'OUTBOX_CONFIRM_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
       wakeup: readChoice(env, 'OUTBOX_WAKEUP', ['notify', 'poll'] as const, 'notify'),
       pollIntervalMs: readInteger(env, 'OUTBOX_POLL_INTERVAL_MS', 1_000, { min: 1, max: 600_000 }),
-      coalesceMaxMs: readInteger(env, 'OUTBOX_COALESCE_MAX_MS', 20, { min: 0, max: 1_000 }),
+      coalesceMaxMs: readInteger(env, 'OUTBOX_COALESCE_MAX_MS', 50, { min: 0, max: 1_000 }),
       retentionDays: readInteger(env, 'OUTBOX_RETENTION_DAYS', 7, { min: 1, max: 3_650 }),
       idempotencyKeyRetentionHours: readInteger(env, 'IDEMPOTENCY_KEY_RETENTION_HOURS', 24, { min: 1, max: 87_600 }),
       retentionIntervalMs: readInteger(env, 'OUTBOX_RETENTION_INTERVAL_MS', 600_000, { min: 1_000, max: 86_400_000 }),

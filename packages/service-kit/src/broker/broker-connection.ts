@@ -47,6 +47,9 @@ export async function connectToBroker(options: BrokerConnectionOptions) {
     if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', '5');
     const connection = await amqp.connect(url.toString(), {
       clientProperties: { connection_name: options.connectionName },
+      // A link that takes connections but never answers (a blackholed network)
+      // fails the attempt after this long instead of hanging it.
+      timeout: 5_000,
       recovery: {
         initialDelay: 200,
         maxDelay: 5_000,

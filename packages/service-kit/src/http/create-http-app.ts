@@ -14,6 +14,7 @@ import { traceRequests } from './request-tracing.js';
 import { requestValidatorCompiler } from './request-validators.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { validationDetails } from './validation-details.js';
+import { isTransientDatabaseError } from '../postgres/transient-errors.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const DOCS_PREFIX = '/docs';
@@ -53,7 +54,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     routerOptions: { maxParamLength: 200 },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
-    return503OnClosing: true,
+    // While closing, requests already on open connections are still served
+    // (the pool closes only after them); new connections are refused.
+    return503OnClosing: false,
     genReqId: (request: IncomingMessage) => {
       const offered = request.headers['x-request-id'];
       return typeof offered === 'string' && REQUEST_ID_PATTERN.test(offered) ? offered : randomUUID();
@@ -89,6 +92,17 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
         return reply.code(413).send(errorBody('payload_too_large', `the request body is larger than ${BODY_LIMIT_BYTES} bytes`));
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return reply.code(415).send(errorBody('unsupported_media_type', 'send the body as application/json'));
+    }
+    if (isTransientDatabaseError(error)) {
+      // The database is away for a moment (restart, failover, dropped
+      // connection): say so and when to retry, rather than a bare 500. The
+      // order may or may not have been stored, so retry with the same
+      // Idempotency-Key.
+      request.log.warn({ err: error }, 'database unavailable while handling request');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send(errorBody('database_unavailable', 'the database is unavailable for a moment; retry shortly (with the same Idempotency-Key)'));
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

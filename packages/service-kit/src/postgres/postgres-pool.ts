@@ -40,6 +40,16 @@ export function createPostgresPool(options: PoolOptions): pg.Pool {
   pool.on('error', (error) => {
     options.logger.warn({ err: error }, 'idle database connection lost');
   });
+  // While a client is checked out the pool removes that listener, yet the
+  // client still emits 'error' when the server ends the connection
+  // (pg_terminate_backend, a restart, a failover). Unheard, that event would
+  // crash the process; the query in flight fails on its own and the pool
+  // discards the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      options.logger.warn({ err: error }, 'database connection lost while in use');
+    });
+  });
   return pool;
 }
 

@@ -87,6 +87,9 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
   let loops: Promise<void>[] = [];
   let databaseDown = false;
   const arrivals = createArrivalRate();
+  // Under load the loops share one claim schedule, so two loops do not split
+  // each gathered batch in halves.
+  let nextHotClaimAt = 0;
 
   async function relayBatch(): Promise<BatchReport> {
     const started = process.hrtime.bigint();
@@ -172,8 +175,13 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
       // A full batch means more are probably waiting: claim again at once.
       if (report.claimed === options.batchSize && report.unconfirmed === 0) continue;
       await signal.waitForChange(seen, options.pollIntervalMs);
-      const gather = coalescingDelayMs(arrivals.perSecond(), { minRate: 400, targetRows: 50, maxMs: options.coalesceMaxMs });
-      if (gather > 0) await sleep(gather, stopping.signal);
+      const gather = coalescingDelayMs(arrivals.perSecond(), { minRate: 400, targetRows: 100, maxMs: options.coalesceMaxMs });
+      if (gather > 0) {
+        const now = Date.now();
+        const claimAt = Math.max(now + gather, nextHotClaimAt);
+        nextHotClaimAt = claimAt + gather;
+        await sleep(claimAt - now, stopping.signal);
+      }
     }
   }
 

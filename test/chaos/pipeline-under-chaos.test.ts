@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORDERS_EXCHANGE, type MessagingTopology } from '../../packages/contracts/src/index.js';
+import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { createCustomer } from '../support/customers.js';
 import { eventually } from '../support/eventually.js';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
@@ -32,7 +32,8 @@ import {
 } from '../support/pipeline-audit.js';
 import { createRestartingSupervisor, type RestartingSupervisor } from './support/restarting-supervisor.js';
 import { chaosSeed, seededRandom } from './support/seeded-random.js';
-import { createServiceGroup, freePort, freeStablePort, makeLogDirectory, type ServiceGroup, type ServiceProcess } from '../support/service-processes.js';
+import { addPipelineProcesses, startPipelineProcesses } from '../support/pipeline-processes.js';
+import { createServiceGroup, makeLogDirectory, type ServiceGroup, type ServiceProcess } from '../support/service-processes.js';
 
 // A steady load the two cores can carry while faults happen: about 3,600 orders.
 const LOAD_MS = 30_000;
@@ -255,60 +256,16 @@ beforeAll(async () => {
   });
   group = createServiceGroup({ logDirectory, onUnexpectedExit: supervisor.onUnexpectedExit });
 
-  const customerPort = await freeStablePort();
-  const orderPort = await freeStablePort();
-  customerServiceUrl = `http://127.0.0.1:${customerPort}`;
-  orderServiceUrl = `http://127.0.0.1:${orderPort}`;
-  const prefix = topology.exchange.slice(0, -ORDERS_EXCHANGE.length);
-  const customerService = group.add({
-    label: 'customer_service',
-    role: 'customer_service',
-    environment: async () => ({
-      env: { PORT: String(customerPort), DATABASE_URL: databases.customerDatabaseUrl, INTERNAL_API_KEY: TEST_API_KEY },
-      healthPort: customerPort,
-    }),
+  const pipeline = await addPipelineProcesses({
+    group,
+    databases,
+    topology,
+    workers: 2,
+    consumers: 2,
+    rabbitUrl: (role) => (role === 'order_outbox_worker' ? proxies.workers : proxies.consumers).url(TEST_RABBITMQ_URL),
   });
-  const orderService = group.add({
-    label: 'order_service',
-    role: 'order_service',
-    environment: async () => ({
-      env: {
-        PORT: String(orderPort),
-        DATABASE_URL: databases.orderDatabaseUrl,
-        CUSTOMER_SERVICE_URL: customerServiceUrl,
-        INTERNAL_API_KEY: TEST_API_KEY,
-      },
-      healthPort: orderPort,
-    }),
-  });
-  const brokerSide = (role: 'order_outbox_worker' | 'order_created_consumer', copy: number) => {
-    const isWorker = role === 'order_outbox_worker';
-    return group.add({
-      label: `${isWorker ? 'worker' : 'consumer'}-${copy}`,
-      role,
-      // A fresh ops port each start: the old one may not be free yet after a kill.
-      environment: async () => {
-        const metricsPort = await freePort();
-        return {
-          env: {
-            DATABASE_URL: isWorker ? databases.orderDatabaseUrl : databases.customerDatabaseUrl,
-            RABBITMQ_URL: (isWorker ? proxies.workers : proxies.consumers).url(TEST_RABBITMQ_URL),
-            RABBITMQ_TOPOLOGY_PREFIX: prefix,
-            METRICS_PORT: String(metricsPort),
-          },
-          healthPort: metricsPort,
-        };
-      },
-    });
-  };
-  consumers = [brokerSide('order_created_consumer', 1), brokerSide('order_created_consumer', 2)];
-  workers = [brokerSide('order_outbox_worker', 1), brokerSide('order_outbox_worker', 2)];
-
-  // Consumers first: they declare the queue, without which every publish would come back unroutable.
-  await Promise.all([customerService, ...consumers].map((member) => member.start()));
-  await Promise.all([customerService, ...consumers].map((member) => member.waitUntilReady()));
-  await Promise.all([orderService, ...workers].map((member) => member.start()));
-  await Promise.all([orderService, ...workers].map((member) => member.waitUntilReady()));
+  ({ customerServiceUrl, orderServiceUrl, workers, consumers } = pipeline);
+  await startPipelineProcesses(pipeline);
 }, 120_000);
 
 afterAll(async () => {

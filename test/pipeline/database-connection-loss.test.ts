@@ -1,23 +1,16 @@
 import { rmSync } from 'node:fs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORDERS_EXCHANGE, type MessagingTopology } from '../../packages/contracts/src/index.js';
+import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { createCustomer } from '../support/customers.js';
 import { terminateDatabaseConnections } from '../support/infrastructure.js';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { startOrderLoad, type LoadSummary } from '../support/order-load.js';
 import { auditPipeline, waitForCatchUp, type PipelineAudit } from '../support/pipeline-audit.js';
 import { isolatedTopology, removeTopology } from '../support/pipeline.js';
-import { TEST_API_KEY, unique } from '../support/running-services.js';
-import {
-  createServiceGroup,
-  freePort,
-  freeStablePort,
-  makeLogDirectory,
-  type ProcessExit,
-  type ServiceGroup,
-} from '../support/service-processes.js';
-import { TEST_RABBITMQ_URL } from '../support/test-environment.js';
+import { addPipelineProcesses, startPipelineProcesses } from '../support/pipeline-processes.js';
+import { unique } from '../support/running-services.js';
+import { createServiceGroup, makeLogDirectory, type ProcessExit, type ServiceGroup } from '../support/service-processes.js';
 import { openTestPool } from '../support/test-pool.js';
 
 // PostgreSQL ends connections on pg_terminate_backend, a restart or a
@@ -44,52 +37,12 @@ beforeAll(async () => {
   customerDb = openTestPool(databases.customerDatabaseUrl);
   logDirectory = makeLogDirectory('connection-loss');
   group = createServiceGroup({ logDirectory, onUnexpectedExit: (_member, exit) => unexpectedExits.push(exit) });
-  const prefix = topology.exchange.slice(0, -ORDERS_EXCHANGE.length);
-  const customerPort = await freeStablePort();
-  const orderPort = await freeStablePort();
-  const customerService = group.add({
-    label: 'customer_service',
-    role: 'customer_service',
-    environment: async () => ({
-      env: { PORT: String(customerPort), DATABASE_URL: databases.customerDatabaseUrl, INTERNAL_API_KEY: TEST_API_KEY },
-      healthPort: customerPort,
-    }),
-  });
-  const orderService = group.add({
-    label: 'order_service',
-    role: 'order_service',
-    environment: async () => ({
-      env: {
-        PORT: String(orderPort),
-        DATABASE_URL: databases.orderDatabaseUrl,
-        CUSTOMER_SERVICE_URL: `http://127.0.0.1:${customerPort}`,
-        INTERNAL_API_KEY: TEST_API_KEY,
-      },
-      healthPort: orderPort,
-    }),
-  });
-  const brokerSide = (role: 'order_outbox_worker' | 'order_created_consumer', databaseUrl: string) =>
-    group.add({
-      label: role,
-      role,
-      environment: async () => {
-        const metricsPort = await freePort();
-        return {
-          env: { DATABASE_URL: databaseUrl, RABBITMQ_URL: TEST_RABBITMQ_URL, RABBITMQ_TOPOLOGY_PREFIX: prefix, METRICS_PORT: String(metricsPort) },
-          healthPort: metricsPort,
-        };
-      },
-    });
-  const consumer = brokerSide('order_created_consumer', databases.customerDatabaseUrl);
-  const worker = brokerSide('order_outbox_worker', databases.orderDatabaseUrl);
-  for (const member of [customerService, consumer, orderService, worker]) {
-    await member.start();
-    await member.waitUntilReady();
-  }
+  const processes = await addPipelineProcesses({ group, databases, topology });
+  await startPipelineProcesses(processes);
 
-  const customers = await Promise.all(Array.from({ length: 4 }, () => createCustomer(`http://127.0.0.1:${customerPort}`)));
+  const customers = await Promise.all(Array.from({ length: 4 }, () => createCustomer(processes.customerServiceUrl)));
   const orders = startOrderLoad({
-    orderServiceUrl: `http://127.0.0.1:${orderPort}`,
+    orderServiceUrl: processes.orderServiceUrl,
     customerIds: customers.map((customer) => customer.id),
     ratePerSecond: 50,
     durationMs: 8_000,

@@ -1,13 +1,11 @@
 import { rmSync } from 'node:fs';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ORDERS_EXCHANGE, type MessagingTopology } from '../../packages/contracts/src/index.js';
+import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { auditPipeline, waitForCatchUp, type CatchUp, type PipelineAudit } from '../support/pipeline-audit.js';
 import { startOrderLoad, type LoadSummary } from '../support/order-load.js';
 import {
   createServiceGroup,
-  freePort,
-  freeStablePort,
   makeLogDirectory,
   type ProcessExit,
   type ServiceGroup,
@@ -19,8 +17,8 @@ import { eventually } from '../support/eventually.js';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { insertOrdersWithEvents, outboxState } from '../support/outbox-rows.js';
 import { isolatedTopology, removeTopology } from '../support/pipeline.js';
-import { TEST_API_KEY, unique } from '../support/running-services.js';
-import { TEST_RABBITMQ_URL } from '../support/test-environment.js';
+import { addPipelineProcesses, startPipelineProcesses } from '../support/pipeline-processes.js';
+import { unique } from '../support/running-services.js';
 import { openTestPool } from '../support/test-pool.js';
 
 /** runProcess gives stop() this long (close-with-grace's delay) before it exits 1 on its own. */
@@ -78,61 +76,26 @@ beforeAll(async () => {
   logDirectory = makeLogDirectory('graceful-shutdown');
   group = createServiceGroup({ logDirectory, onUnexpectedExit: (_member, exit) => unexpectedExits.push(exit) });
 
-  const customerPort = await freeStablePort();
-  const orderPort = await freeStablePort();
-  const prefix = topology.exchange.slice(0, -ORDERS_EXCHANGE.length);
-  processes.customer_service = group.add({
-    label: 'customer_service',
-    role: 'customer_service',
-    environment: async () => ({
-      env: { PORT: String(customerPort), DATABASE_URL: databases.customerDatabaseUrl, INTERNAL_API_KEY: TEST_API_KEY },
-      healthPort: customerPort,
-    }),
+  const pipeline = await addPipelineProcesses({
+    group,
+    databases,
+    topology,
+    // Every order asks Customer Service, so its restart is felt, and the breaker recovers quickly after it.
+    orderServiceEnv: { CUSTOMER_CACHE_TTL_MS: '0', CUSTOMER_SERVICE_BREAKER_COOLDOWN_MS: '500' },
   });
-  processes.order_service = group.add({
-    label: 'order_service',
-    role: 'order_service',
-    environment: async () => ({
-      env: {
-        PORT: String(orderPort),
-        DATABASE_URL: databases.orderDatabaseUrl,
-        CUSTOMER_SERVICE_URL: `http://127.0.0.1:${customerPort}`,
-        INTERNAL_API_KEY: TEST_API_KEY,
-        // Every order asks Customer Service, so its restart is felt, and the breaker recovers quickly after it.
-        CUSTOMER_CACHE_TTL_MS: '0',
-        CUSTOMER_SERVICE_BREAKER_COOLDOWN_MS: '500',
-      },
-      healthPort: orderPort,
-    }),
-  });
-  const brokerSide = (role: 'order_outbox_worker' | 'order_created_consumer', databaseUrl: string) =>
-    group.add({
-      label: role,
-      role,
-      environment: async () => {
-        const metricsPort = await freePort();
-        return {
-          env: { DATABASE_URL: databaseUrl, RABBITMQ_URL: TEST_RABBITMQ_URL, RABBITMQ_TOPOLOGY_PREFIX: prefix, METRICS_PORT: String(metricsPort) },
-          healthPort: metricsPort,
-        };
-      },
-    });
-  processes.order_created_consumer = brokerSide('order_created_consumer', databases.customerDatabaseUrl);
-  processes.order_outbox_worker = brokerSide('order_outbox_worker', databases.orderDatabaseUrl);
+  processes.customer_service = pipeline.customerService;
+  processes.order_service = pipeline.orderService;
+  [processes.order_outbox_worker] = pipeline.workers as [ServiceProcess];
+  [processes.order_created_consumer] = pipeline.consumers as [ServiceProcess];
+  await startPipelineProcesses(pipeline);
 
-  // The consumer declares the queue; publishing before it exists would be unroutable.
-  await Promise.all([processes.customer_service.start(), processes.order_created_consumer.start()]);
-  await Promise.all([processes.customer_service.waitUntilReady(), processes.order_created_consumer.waitUntilReady()]);
-  await Promise.all([processes.order_service.start(), processes.order_outbox_worker.start()]);
-  await Promise.all([processes.order_service.waitUntilReady(), processes.order_outbox_worker.waitUntilReady()]);
-
-  const customerServiceUrl = `http://127.0.0.1:${customerPort}`;
+  const customerServiceUrl = pipeline.customerServiceUrl;
   const customers = await Promise.all(Array.from({ length: 5 }, () => createCustomer(customerServiceUrl)));
   const consumerBacklog = { customer: await createCustomer(customerServiceUrl), label: unique('ConsumerBacklog') };
   const workerBacklog = { customer: await createCustomer(customerServiceUrl), label: unique('WorkerBacklog') };
 
   const orders = startOrderLoad({
-    orderServiceUrl: `http://127.0.0.1:${orderPort}`,
+    orderServiceUrl: pipeline.orderServiceUrl,
     customerIds: customers.map((customer) => customer.id),
     ratePerSecond: 60,
     durationMs: 30_000,

@@ -17,12 +17,7 @@ await runProcess('customer_service', async () => {
   const metrics = createMetricsRegistry('customer_service');
   const tracing = initTracing({ serviceName: 'customer_service', otlpEndpoint: config.otlpEndpoint });
   const database = openCustomerDatabase(config.databaseUrl, config.databasePoolSize, 'customer_service', logger);
-  try {
-    await assertDatabaseReady(database.pool, config.databaseUrl, 'customers');
-  } catch (error) {
-    await database.db.destroy();
-    throw error;
-  }
+  await assertDatabaseReady(database.pool, config.databaseUrl, 'customers');
   observePostgresPool(database.pool, metrics, 'customer_service');
   const app = await buildApp({ logger, metrics, tracing, database, internalApiKey: config.internalApiKey });
   await app.listen({ host: config.host, port: config.port });

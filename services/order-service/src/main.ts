@@ -20,12 +20,7 @@ await runProcess('order_service', async () => {
   const metrics = createMetricsRegistry('order_service');
   const tracing = initTracing({ serviceName: 'order_service', otlpEndpoint: config.otlpEndpoint });
   const database = openOrderDatabase(config.databaseUrl, config.databasePoolSize, 'order_service', logger);
-  try {
-    await assertDatabaseReady(database.pool, config.databaseUrl, 'orders');
-  } catch (error) {
-    await database.db.destroy();
-    throw error;
-  }
+  await assertDatabaseReady(database.pool, config.databaseUrl, 'orders');
   observePostgresPool(database.pool, metrics, 'order_service');
   const customers = createCustomerDirectory({
     baseUrl: config.customerService.url,

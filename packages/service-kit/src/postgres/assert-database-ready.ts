@@ -5,9 +5,19 @@ import { describeDatabase } from './postgres-pool.js';
 
 /**
  * Called once at start: the database must answer and hold the service's
- * schema. Either failure becomes one line saying what to do.
+ * schema. Either failure becomes one line saying what to do, after the pool
+ * is closed (so the process can exit instead of waiting on idle connections).
  */
 export async function assertDatabaseReady(pool: pg.Pool, url: string, requiredTable: string): Promise<void> {
+  try {
+    await checkDatabase(pool, url, requiredTable);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function checkDatabase(pool: pg.Pool, url: string, requiredTable: string): Promise<void> {
   const where = describeDatabase(url);
   let found: boolean;
   try {

@@ -35,12 +35,7 @@ export interface RunningConsumer {
 export async function startOrderCreatedConsumer(settings: ConsumerSettings): Promise<RunningConsumer> {
   const { consumer: options, logger, metrics } = settings;
   const database = openCustomerDatabase(settings.databaseUrl, options.maxBatchesInFlight + 2, 'order_created_consumer', logger);
-  try {
-    await assertDatabaseReady(database.pool, settings.databaseUrl, 'processed_order_events');
-  } catch (error) {
-    await database.db.destroy();
-    throw error;
-  }
+  await assertDatabaseReady(database.pool, settings.databaseUrl, 'processed_order_events');
   observePostgresPool(database.pool, metrics, 'customer_service');
 
   const consumer = createOrderCreatedConsumer({

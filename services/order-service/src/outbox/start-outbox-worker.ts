@@ -46,12 +46,7 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise
   const database = openOrderDatabase(settings.databaseUrl, outbox.concurrency + 2, 'order_outbox_worker', logger, {
     synchronous_commit: 'off',
   });
-  try {
-    await assertDatabaseReady(database.pool, settings.databaseUrl, 'outbox_events');
-  } catch (error) {
-    await database.db.destroy();
-    throw error;
-  }
+  await assertDatabaseReady(database.pool, settings.databaseUrl, 'outbox_events');
   observePostgresPool(database.pool, metrics, 'order_service');
   observeOutboxBacklog(metrics, database.db);
 

@@ -1,0 +1,295 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { MessagingTopology } from '../../packages/contracts/src/index.js';
+import { createCustomer } from '../support/customers.js';
+import { eventually } from '../support/eventually.js';
+import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
+import { startOrderLoad, type LoadSummary } from '../support/order-load.js';
+import { auditPipeline, lossAndDoubling, violations, waitForCatchUp, type CatchUp, type PipelineAudit } from '../support/pipeline-audit.js';
+import { addPipelineProcesses, startPipelineProcesses } from '../support/pipeline-processes.js';
+import { isolatedTopology } from '../support/pipeline.js';
+import { TEST_API_KEY } from '../support/running-services.js';
+import { createServiceGroup, makeLogDirectory, type ProcessExit, type ServiceGroup, type ServiceProcess } from '../support/service-processes.js';
+import { openTestPool } from '../support/test-pool.js';
+import { scrapeBrokerConnection, type BrokerConnectionMetrics } from './support/broker-metrics.js';
+import { withOpsPorts } from './support/ops-ports.js';
+import {
+  bootNode,
+  clusterNodes,
+  clusterRabbitUrl,
+  killNode,
+  queueMembership,
+  runningNodes,
+  startApp,
+  stopApp,
+  type ClusterNode,
+  type QueueMembership,
+} from './support/rabbitmq-cluster.js';
+
+// 150 orders/s for 40 s: node 1 is down from 8 s to 18 s, node 2's VM is killed at 26 s and booted again.
+const LOAD_MS = 40_000;
+const ORDERS_PER_SECOND = 150;
+const CUSTOMERS = 20;
+const OUTAGE_AT_MS = 8_000;
+const OUTAGE_MS = 10_000;
+const KILL_AT_MS = 26_000;
+const CATCH_UP_TIMEOUT_MS = 60_000;
+
+const logDirectory = makeLogDirectory('cluster');
+let nodes: ClusterNode[];
+let databases: IsolatedDatabases;
+let topology: MessagingTopology;
+let group: ServiceGroup;
+let opsPortOf: (label: string) => number | undefined;
+let brokerClients: ServiceProcess[];
+let orderServiceUrl: string;
+let customerServiceUrl: string;
+const crashes: ProcessExit[] = [];
+
+// What the scenario found, for the report and the assertions.
+let queues: { main: QueueMembership | undefined; deadLetters: QueueMembership | undefined };
+let load: LoadSummary;
+let catchUp: CatchUp;
+let audit: PipelineAudit;
+const outage = { from: 0, to: 0, acceptedDuring: 0, appliedDuring: 0 };
+const metricsAt: Record<'before' | 'outage' | 'end', Map<string, BrokerConnectionMetrics>> = {
+  before: new Map(),
+  outage: new Map(),
+  end: new Map(),
+};
+const timeline: string[] = [];
+
+function node(index: number): ClusterNode {
+  const found = nodes[index - 1];
+  if (found === undefined) throw new Error(`no node ${index}`);
+  return found;
+}
+
+function note(line: string, startedAt: number): void {
+  timeline.push(`${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)} s  ${line}`);
+}
+
+/** Waiting for the next step of the plan: time is the point here, not a condition. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+async function scrapeAll(into: Map<string, BrokerConnectionMetrics>): Promise<void> {
+  await Promise.all(
+    brokerClients.map(async (client) => {
+      const port = opsPortOf(client.label);
+      if (port === undefined) return;
+      into.set(client.label, await scrapeBrokerConnection(port).catch(() => ({ connected: undefined, failovers: undefined, node: undefined })));
+    }),
+  );
+}
+
+function describeMetrics(metrics: Map<string, BrokerConnectionMetrics>): string {
+  return brokerClients
+    .map(({ label }) => {
+      const seen = metrics.get(label);
+      return `${label} ${seen?.node ?? '?'} (connected ${seen?.connected ?? '?'}, failovers ${seen?.failovers ?? '?'})`;
+    })
+    .join(', ');
+}
+
+function failoversCounted(): number {
+  return [...metricsAt.end.values()].reduce((sum, seen) => sum + (seen.failovers ?? 0), 0);
+}
+
+/** Node 1 goes away as an operator's stop_app takes it away, and comes back 10 s later. */
+async function stopNodeOneForAWhile(startedAt: number): Promise<void> {
+  await stopApp(node(1));
+  outage.from = Date.now();
+  note(`stop_app ${node(1).name}`, startedAt);
+  await pause(OUTAGE_MS / 2);
+  await scrapeAll(metricsAt.outage);
+  note(`mid-outage: ${describeMetrics(metricsAt.outage)}`, startedAt);
+  await pause(outage.from + OUTAGE_MS - Date.now());
+  outage.to = Date.now();
+  await startApp(node(1));
+  note(`start_app ${node(1).name}: back after ${Date.now() - outage.from} ms`, startedAt);
+}
+
+/** Node 2's VM dies as in a machine crash, then boots from the same data and rejoins. */
+async function killNodeTwoAndBootIt(startedAt: number): Promise<void> {
+  await eventually(() => runningNodes(node(3)), (running) => running.length === nodes.length, {
+    timeoutMs: 20_000,
+    intervalMs: 250,
+    what: 'all three nodes running before the kill',
+  });
+  const pid = await killNode(node(2), node(3));
+  note(`SIGKILL ${node(2).name} (VM pid ${pid})`, startedAt);
+  await bootNode(node(2));
+  note(`${node(2).name} booted again and running`, startedAt);
+}
+
+async function measureOutage(): Promise<void> {
+  const customerDb = openTestPool(databases.customerDatabaseUrl);
+  try {
+    const { rows } = await customerDb.query<{ applied: number }>(
+      'select count(*)::int as applied from processed_order_events where processed_at >= $1 and processed_at < $2',
+      [new Date(outage.from), new Date(outage.to)],
+    );
+    outage.appliedDuring = rows[0]?.applied ?? 0;
+  } finally {
+    await customerDb.end();
+  }
+  outage.acceptedDuring = load.attempts.filter(
+    (attempt) =>
+      attempt.sentAt >= outage.from &&
+      attempt.sentAt < outage.to &&
+      attempt.outcome?.kind === 'response' &&
+      attempt.outcome.status === 201,
+  ).length;
+}
+
+function formatReport(): string[] {
+  const { lost, doubled } = lossAndDoubling(audit);
+  const others = Object.entries(load.otherOutcomes).map(([what, count]) => `${what} ×${count}`);
+  return [
+    `cluster report · ${ORDERS_PER_SECOND} orders/s for ${LOAD_MS / 1000} s through 2 workers and 2 consumers on ${nodes.map((each) => each.name).join(', ')}`,
+    `  queue ${topology.queue}: ${queues.main?.type ?? '?'} on ${queues.main?.members.join(', ') ?? '?'}; dead letters ${queues.deadLetters?.type ?? '?'} on ${queues.deadLetters?.members.join(', ') ?? '?'}`,
+    `  orders: ${load.attempts.length} sent, ${load.accepted} accepted (201), ${audit.storedOrders} stored, ${audit.appliedEvents} applied; other responses: ${others.length === 0 ? 'none' : others.join(', ')}`,
+    `  node 1 outage (${((outage.to - outage.from) / 1000).toFixed(1)} s): ${outage.appliedDuring} applied during it, ${outage.acceptedDuring} accepted during it`,
+    `  catch-up: ${catchUp.caughtUp ? `${(catchUp.elapsedMs / 1000).toFixed(1)} s after the load` : `NOT caught up after ${(catchUp.elapsedMs / 1000).toFixed(1)} s; last seen ${JSON.stringify(catchUp.last)}`}`,
+    `  failovers counted by the processes: ${failoversCounted()} (${describeMetrics(metricsAt.end)})`,
+    `  lost: ${lost} · doubled: ${doubled} · dead letters: ${audit.deadLetterCount} · dead outbox rows: ${audit.deadRows.length} · 201s not stored: ${audit.acceptedNotStored.length}`,
+    `  logs: ${logDirectory}`,
+  ];
+}
+
+beforeAll(async () => {
+  nodes = clusterNodes(inject('rabbitClusterDirectory'));
+  databases = await createIsolatedDatabases();
+  topology = isolatedTopology();
+  const recorded = withOpsPorts(
+    createServiceGroup({
+      logDirectory,
+      // No process restarts itself here: one that leaves by itself has crashed instead of failing over.
+      onUnexpectedExit: (_member, exit) => crashes.push(exit),
+    }),
+  );
+  ({ group, opsPortOf } = recorded);
+  const pipeline = await addPipelineProcesses({
+    group,
+    databases,
+    topology,
+    workers: 2,
+    consumers: 2,
+    rabbitUrl: () => clusterRabbitUrl(),
+  });
+  ({ customerServiceUrl, orderServiceUrl } = pipeline);
+  brokerClients = [...pipeline.workers, ...pipeline.consumers];
+  await startPipelineProcesses(pipeline);
+}, 120_000);
+
+afterAll(async () => {
+  // The cluster itself is stopped by the suite's global teardown.
+  await group.killAll();
+  group.dispose();
+  await databases.drop();
+}, 60_000);
+
+describe('the pipeline on a three-node RabbitMQ cluster while nodes fail', () => {
+  beforeAll(async () => {
+    // The consumers declared the queues on node 1 before anything was published: the quorum must span all three.
+    queues = {
+      main: await eventually(() => queueMembership(node(1), topology.queue), (queue) => (queue?.members.length ?? 0) === nodes.length, {
+        timeoutMs: 10_000,
+        intervalMs: 250,
+        what: `${topology.queue} on every node`,
+      }).catch(() => queueMembership(node(1), topology.queue)),
+      deadLetters: await queueMembership(node(1), topology.deadLetterQueue),
+    };
+    const customers = await Promise.all(Array.from({ length: CUSTOMERS }, () => createCustomer(customerServiceUrl, TEST_API_KEY)));
+    await scrapeAll(metricsAt.before);
+
+    const startedAt = Date.now();
+    note(`load starts; processes on ${describeMetrics(metricsAt.before)}`, startedAt);
+    const orders = startOrderLoad({
+      orderServiceUrl,
+      customerIds: customers.map((customer) => customer.id),
+      ratePerSecond: ORDERS_PER_SECOND,
+      durationMs: LOAD_MS,
+      label: 'cluster',
+    });
+    await pause(startedAt + OUTAGE_AT_MS - Date.now());
+    await stopNodeOneForAWhile(startedAt);
+    await pause(startedAt + KILL_AT_MS - Date.now());
+    await killNodeTwoAndBootIt(startedAt);
+    load = await orders.finished;
+    note(`load ended: ${load.attempts.length} sent, ${load.accepted} accepted`, startedAt);
+
+    const orderDb = openTestPool(databases.orderDatabaseUrl);
+    const customerDb = openTestPool(databases.customerDatabaseUrl);
+    try {
+      catchUp = await waitForCatchUp({ orderDb, customerDb, topology, timeoutMs: CATCH_UP_TIMEOUT_MS });
+      note(catchUp.caughtUp ? 'caught up' : 'did not catch up', startedAt);
+      audit = await auditPipeline({ orderDb, customerDb, topology, acceptedOrderIds: load.acceptedOrderIds });
+    } finally {
+      await orderDb.end();
+      await customerDb.end();
+    }
+    await measureOutage();
+    await scrapeAll(metricsAt.end);
+
+    const report = formatReport();
+    const details = [
+      'timeline:',
+      ...timeline.map((line) => `  ${line}`),
+      ...violations(audit).map((line) => `VIOLATION: ${line}`),
+      ...crashes.map((exit) => `CRASH: ${exit.label} (pid ${exit.pid}) exited with ${exit.signal ?? `code ${exit.code ?? '?'}`}; see ${exit.logFile}`),
+    ];
+    writeFileSync(join(logDirectory, 'report.txt'), `${[...report, ...details].join('\n')}\n`);
+    process.stdout.write(`${report.join('\n')}\n${details.join('\n')}\n`);
+  }, 150_000);
+
+  it('keeps the order.created queue and its dead letters as quorum queues on all three nodes', () => {
+    const names = nodes.map((each) => each.name).sort();
+    expect(queues.main?.type).toBe('quorum');
+    expect([...(queues.main?.members ?? [])].sort()).toEqual(names);
+    expect(queues.deadLetters?.type).toBe('quorum');
+    expect([...(queues.deadLetters?.members ?? [])].sort()).toEqual(names);
+  });
+
+  it('keeps applying orders while node 1 is down: at least half of those accepted meanwhile', () => {
+    expect(outage.acceptedDuring).toBeGreaterThan(0);
+    expect(outage.appliedDuring).toBeGreaterThanOrEqual(outage.acceptedDuring / 2);
+  });
+
+  it('moves every process that was on node 1 to another node, and counts the move', () => {
+    const onNodeOne = brokerClients.filter(({ label }) => metricsAt.before.get(label)?.node === node(1).address);
+    expect(onNodeOne.map(({ label }) => label)).toEqual(brokerClients.map(({ label }) => label));
+    for (const { label } of onNodeOne) {
+      expect(metricsAt.outage.get(label)?.connected, `${label} connected during the outage`).toBe(1);
+      expect(metricsAt.outage.get(label)?.node, `${label}'s node during the outage`).not.toBe(node(1).address);
+      expect(metricsAt.end.get(label)?.failovers, `${label}'s failovers`).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('catches up once the nodes are back', () => {
+    expect(catchUp.caughtUp, `last seen ${JSON.stringify(catchUp.last)}`).toBe(true);
+  });
+
+  it('applies every stored order exactly once', () => {
+    expect(lossAndDoubling(audit)).toEqual({ lost: 0, doubled: 0 });
+    expect(audit.foreign).toEqual([]);
+    expect(audit.countMismatches).toEqual([]);
+  });
+
+  it('stores every order it answered 201', () => {
+    expect(load.accepted).toBeGreaterThan(0);
+    expect(audit.acceptedNotStored).toEqual([]);
+  });
+
+  it('dead-letters nothing and leaves no dead outbox row', () => {
+    expect(audit.deadLetterCount).toBe(0);
+    expect(audit.deadRows).toEqual([]);
+  });
+
+  it('keeps every process running: none crashes instead of failing over', () => {
+    expect(crashes.map((exit) => `${exit.label} ${exit.signal ?? `code ${exit.code ?? '?'}`}`)).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -9,7 +9,11 @@ import type { Logger } from '../observability/logger.js';
 import { observeHttpRequests, type Registry } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import { answerClientError, answerFrameworkError } from './client-errors.js';
-import { errorBody } from './error-body.js';
+import { logEveryRequest } from './access-log.js';
+import { errorBody, errorResponses } from './error-body.js';
+import type { HttpApp } from './http-app.js';
+import { trackAllowedMethods } from './method-not-allowed.js';
+import { describeOpenApi, type OpenApiOptions, type SecuritySchemes } from './openapi-document.js';
 import { traceRequests } from './request-tracing.js';
 import { requestValidatorCompiler } from './request-validators.js';
 import { addSecurityHeaders } from './security-headers.js';
@@ -26,18 +30,14 @@ export interface HttpAppOptions {
   tracing: Tracing;
   /** True when the service's own database answers. */
   isReady: () => Promise<boolean>;
-  openapi: { title: string; version: string; description: string };
-  /** Security schemes the routes' `security` entries refer to. */
-  securitySchemes?: Record<string, { type: 'apiKey'; in: 'header'; name: string; description?: string }>;
+  openapi: OpenApiOptions;
+  /** Security schemes the routes' `security` entries refer to; a route without `security` is public. */
+  securitySchemes?: SecuritySchemes;
+  /** One info line per request (on unless switched off, see README). */
+  accessLog?: boolean;
 }
 
-export type HttpApp = FastifyInstance<
-  import('node:http').Server,
-  IncomingMessage,
-  import('node:http').ServerResponse,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type { HttpApp } from './http-app.js';
 
 /**
  * The parts both APIs share: JSON-only bodies with a size limit, validation
@@ -48,7 +48,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const logger: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance: logger,
-    // Per-request access logs cost on every call; errors are still logged below.
+    // Fastify's own request logging writes two large lines per request; our
+    // access log (logEveryRequest) writes one small one instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 200 },
@@ -72,8 +73,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   addSecurityHeaders(app, DOCS_PREFIX);
   observeHttpRequests(app, options.metrics);
   traceRequests(app, options.tracing);
+  if (options.accessLog ?? true) logEveryRequest(app);
 
+  const answerWrongMethod = trackAllowedMethods(app);
   app.setNotFoundHandler(async (request, reply) =>
+    answerWrongMethod(request, reply) ??
     reply.code(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
   );
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
@@ -112,22 +116,19 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     return reply.code(500).send(errorBody('internal_error', 'something went wrong on our side; it has been logged'));
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: options.openapi,
-      components: { securitySchemes: options.securitySchemes ?? {} },
-    },
-  });
+  await app.register(swagger, describeOpenApi(options.openapi, options.securitySchemes));
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 
   const Ok = Type.Object({ status: Type.String() });
+  // Any route can get a 400 for a request the HTTP layer cannot read (see client-errors.ts).
+  const health = (operationId: string, summary: string) => ({ tags: ['health'], operationId, summary, response: { 200: Ok, ...errorResponses(400) } });
   const hidden = { hide: true };
-  app.get('/up', { schema: { tags: ['health'], summary: 'Liveness, as in the seed system', response: { 200: Ok } } }, async () => ({ status: 'ok' }));
-  app.get('/health/live', { schema: { tags: ['health'], summary: 'The process runs', response: { 200: Ok } } }, async () => ({ status: 'ok' }));
+  app.get('/up', { schema: health('getUp', 'Liveness, as in the seed system') }, async () => ({ status: 'ok' }));
+  app.get('/health/live', { schema: health('getLiveness', 'The process runs') }, async () => ({ status: 'ok' }));
+  const readiness = health('getReadiness', 'The service database answers');
   app.get(
     '/health/ready',
-    { schema: { tags: ['health'], summary: 'The service database answers', response: { 200: Ok, 503: Ok } } },
+    { schema: { ...readiness, response: { ...readiness.response, 503: Ok } } },
     async (_request, reply) => ((await options.isReady()) ? { status: 'ready' } : reply.code(503).send({ status: 'not_ready' })),
   );
   app.get('/openapi.json', { schema: hidden }, async () => app.swagger());

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { SpanKind, SpanStatusCode, type Span, type Tracing, startSpanFromTraceparent, traceparentOf, validTraceparent } from '../observability/tracing.js';
-import type { HttpApp } from './create-http-app.js';
+import type { HttpApp } from './http-app.js';
 
 const spans = new WeakMap<FastifyRequest, Span>();
 

@@ -45,7 +45,8 @@ export function observePostgresPool(pool: pg.Pool, registry: Registry, database:
         this.set({ database }, read());
       },
     });
-  gauge('db_pool_connections_total', 'Connections open in the pool', () => pool.totalCount);
+  // A gauge, so no _total suffix (promtool check metrics): that is for counters.
+  gauge('db_pool_connections', 'Connections open in the pool', () => pool.totalCount);
   gauge('db_pool_connections_idle', 'Idle connections in the pool', () => pool.idleCount);
   gauge('db_pool_requests_waiting', 'Queries waiting for a free connection', () => pool.waitingCount);
 }

@@ -17,6 +17,8 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
+const OPS_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
+
 function json(status: number, body: object): { status: number; type: string; body: string } {
   return { status, type: 'application/json; charset=utf-8', body: JSON.stringify(body) };
 }
@@ -31,7 +33,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     const answer = async () => {
-      if (request.method !== 'GET') return json(404, { error: 'not_found', message: `no route for ${request.method ?? ''} ${path ?? ''}` });
+      if (request.method !== 'GET') {
+        return OPS_PATHS.has(path ?? '')
+          ? { ...json(405, { error: 'method_not_allowed', message: `${request.method ?? ''} is not served on ${path ?? ''}; use GET` }), allow: 'GET' }
+          : json(404, { error: 'not_found', message: `no route for ${request.method ?? ''} ${path ?? ''}` });
+      }
       switch (path) {
         case '/health/live':
           return json(200, { status: 'ok' });
@@ -48,8 +54,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         options.logger.error({ err: error }, 'ops endpoint failed');
         return json(500, { error: 'internal_error', message: 'something went wrong on our side; it has been logged' });
       })
-      .then(({ status, type, body }) => {
-        response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+      .then((answer: { status: number; type: string; body: string; allow?: string }) => {
+        const headers = { 'content-type': answer.type, 'cache-control': 'no-store', ...(answer.allow === undefined ? {} : { allow: answer.allow }) };
+        response.writeHead(answer.status, headers).end(answer.body);
       }, () => undefined);
   });
   await new Promise<void>((resolve, reject) => {

@@ -29,8 +29,9 @@ export function registerCustomerRoutes(app: HttpApp, customers: CustomersReposit
     if (row === undefined) return reply.code(404).send(errorBody('not_found', `customer ${request.params.id} not found`));
     return toCustomer(row);
   };
-  const getOneSchema = (summary: string) => ({
+  const getOneSchema = (operationId: string, summary: string) => ({
     tags: ['customers'],
+    operationId,
     summary,
     security,
     headers: ApiKeyHeadersSchema,
@@ -39,14 +40,15 @@ export function registerCustomerRoutes(app: HttpApp, customers: CustomersReposit
   });
 
   // The path order_service calls, kept from the seed system.
-  app.get('/customers/:id', { schema: getOneSchema('Get one customer (the route Order Service calls)') }, getOne);
-  app.get('/api/v1/customers/:id', { schema: getOneSchema('Get one customer') }, getOne);
+  app.get('/customers/:id', { schema: getOneSchema('getCustomerForOrderService', 'Get one customer (the route Order Service calls)') }, getOne);
+  app.get('/api/v1/customers/:id', { schema: getOneSchema('getCustomer', 'Get one customer') }, getOne);
 
   app.get(
     '/api/v1/customers',
     {
       schema: {
         tags: ['customers'],
+        operationId: 'listCustomers',
         summary: 'List customers by id',
         description: 'Keyset pagination: when there are more, the Link header has the next page (rel="next").',
         security,
@@ -76,6 +78,7 @@ export function registerCustomerRoutes(app: HttpApp, customers: CustomersReposit
     {
       schema: {
         tags: ['customers'],
+        operationId: 'createCustomer',
         summary: 'Register a customer',
         security,
         headers: ApiKeyHeadersSchema,

@@ -26,6 +26,7 @@ export function registerOrderRoutes(app: HttpApp, deps: CreateOrderDeps): void {
     {
       schema: {
         tags: ['orders'],
+        operationId: 'createOrder',
         summary: 'Place an order',
         description:
           'Checks the customer with Customer Service, then stores the order and its order.created event in one transaction. ' +
@@ -69,6 +70,7 @@ export function registerOrderRoutes(app: HttpApp, deps: CreateOrderDeps): void {
     {
       schema: {
         tags: ['orders'],
+        operationId: 'listOrders',
         summary: 'List orders, newest first',
         description: 'Keyset pagination: when there are more, the Link header has the next page (rel="next").',
         querystring: ListOrdersQuerySchema,
@@ -96,6 +98,7 @@ export function registerOrderRoutes(app: HttpApp, deps: CreateOrderDeps): void {
     {
       schema: {
         tags: ['orders'],
+        operationId: 'getOrder',
         summary: 'Get one order',
         params: OrderIdParamsSchema,
         response: { 200: OrderSchema, ...errorResponses(404) },

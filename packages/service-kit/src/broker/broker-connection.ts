@@ -1,103 +1,208 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger } from '../observability/logger.js';
-import { Gauge, type Registry } from '../observability/metrics.js';
+import type { Registry } from '../observability/metrics.js';
 import { DependencyUnavailableError } from '../lifecycle/startup-errors.js';
-
-export type BrokerConnection = Awaited<ReturnType<typeof connectToBroker>>;
+import { sleep } from '../lifecycle/sleep.js';
+import { observeBrokerConnection } from './broker-metrics.js';
+import { describeNode, withHeartbeat } from './broker-node.js';
+import { topologyMismatch } from './declare-errors.js';
+import { nextFailoverStep, type FailoverPolicy } from './failover-plan.js';
 
 export interface BrokerConnectionOptions {
-  url: string;
+  /** One or more nodes of one cluster (RABBITMQ_URL split on commas). */
+  urls?: readonly string[];
+  /** Transitional: one node, for callers not yet moved to `urls`. */
+  url?: string;
   /** Shown in RabbitMQ's management UI, so an operator can tell the processes apart. */
   connectionName: string;
   logger: Logger;
-  /** Where to report the connection state (rabbitmq_connected 1 or 0). */
+  /** Where to report the connection (rabbitmq_connected, _blocked, _failovers_total, _connected_node). */
   metrics?: Registry;
-  /** Runs after every (re)connect: declare topology, open channels, start consuming. */
-  onConnected: (model: ChannelModel) => Promise<void>;
-  onDisconnected?: (error: Error) => void;
+  /**
+   * Runs after every (re)connect, before the connection counts as up: declare
+   * topology, attach channels, start consuming. If it fails, that connection
+   * is closed and the next attempt made, as if the node had not answered.
+   */
+  setup?: (model: ChannelModel) => Promise<void>;
+  /** Transitional name of `setup`. */
+  onConnected?: (model: ChannelModel) => Promise<void>;
+  /** Rounds over the whole list at start before giving up with one line (default 2). */
+  startupRounds?: number;
+  failover?: FailoverPolicy;
+  /** For tests: the randomness of the jitter. */
+  random?: () => number;
 }
 
-function describeBroker(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.hostname}:${parsed.port || '5672'}`;
+/** A connection to one node of the cluster at a time, moving to another when it is lost. */
+export interface BrokerConnection {
+  /** True while a connection is open and its setup has run. */
+  isConnected(): boolean;
+  /** host:port of the node connected to now, undefined while reconnecting. */
+  currentNode(): string | undefined;
+  /** True while the broker blocks publishing on this connection (memory or disk alarm). */
+  isBlocked(): boolean;
+  /** A channel on the current connection, for one-shot work (CLIs); rejects while disconnected. */
+  createChannel(): ReturnType<ChannelModel['createChannel']>;
+  createConfirmChannel(): ReturnType<ChannelModel['createConfirmChannel']>;
+  /** Stop reconnecting and close the connection (its channels close with it). */
+  close(): Promise<void>;
 }
 
 /**
- * A RabbitMQ connection that reconnects by itself with exponential backoff and
- * jitter (amqplib's own recovery), logging each change of state once. The
- * first connection must succeed quickly, so a process started without a
- * broker says so in one line instead of waiting in silence.
+ * Closes politely, but not forever: on a silent link (a blackholed network)
+ * close-ok never comes, so after a short wait the socket is simply destroyed.
  */
-export async function connectToBroker(options: BrokerConnectionOptions) {
-  const where = describeBroker(options.url);
-  let connected = false;
-  if (options.metrics) {
-    new Gauge({
-      name: 'rabbitmq_connected',
-      help: '1 while the connection to RabbitMQ is up, 0 while reconnecting',
-      registers: [options.metrics],
-      collect() {
-        this.set(connected ? 1 : 0);
-      },
+async function closeModel(model: ChannelModel): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), 2_000);
+  });
+  const closing = model.close().catch(() => undefined);
+  const result = await Promise.race([closing, late]);
+  clearTimeout(timer);
+  if (result === 'late') (model as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+const DEFAULT_FAILOVER: FailoverPolicy = { initialDelayMs: 200, maxDelayMs: 5_000 };
+
+async function openNode(url: string, connectionName: string): Promise<ChannelModel> {
+  return amqp.connect(withHeartbeat(url, 5), {
+    clientProperties: { connection_name: connectionName },
+    // A node that takes connections but never answers (a blackholed network)
+    // fails the attempt after this long instead of hanging it.
+    timeout: 5_000,
+  });
+}
+
+/**
+ * Connects to the first node of the list that answers, then keeps a
+ * connection up for as long as the process runs: when it is lost, the next
+ * nodes are tried in order with jittered backoff (see failover-plan.ts for
+ * why in order), and each change of node is logged once. At start, a list
+ * that does not answer within `startupRounds` rounds fails with one line (a
+ * DependencyUnavailableError), and a declaration the broker refuses because
+ * a queue exists with other arguments fails with one line naming the queue.
+ */
+export async function connectToBroker(options: BrokerConnectionOptions): Promise<BrokerConnection> {
+  const urls = options.urls ?? (options.url === undefined ? [] : [options.url]);
+  const setup = options.setup ?? options.onConnected;
+  const nodes = urls.map(describeNode);
+  if (nodes.length === 0) throw new Error('connectToBroker needs at least one URL');
+  const { logger } = options;
+  const policy = options.failover ?? DEFAULT_FAILOVER;
+  const stopping = new AbortController();
+  const isStopping = () => stopping.signal.aborted;
+  let model: ChannelModel | undefined;
+  let index = nodes.length - 1;
+  let lastNode: string | undefined;
+  let blocked = false;
+  const metrics = observeBrokerConnection(options.metrics, {
+    nodes,
+    currentNode: () => (model === undefined ? undefined : nodes[index]),
+    isBlocked: () => blocked,
+  });
+
+  /** One attempt on one node: open, set up, and watch it. Throws when the attempt fails. */
+  async function attempt(node: number): Promise<void> {
+    const opened = await openNode(urls[node] ?? '', options.connectionName);
+    // Without a listener an 'error' event would crash the process; the 'close' that follows does the work.
+    opened.on('error', (error: Error) => logger.debug({ err: error }, 'RabbitMQ connection error'));
+    try {
+      await setup?.(opened);
+    } catch (error) {
+      await closeModel(opened);
+      throw error;
+    }
+    if (stopping.signal.aborted) {
+      await closeModel(opened);
+      return;
+    }
+    opened.on('blocked', (reason: string) => {
+      blocked = true;
+      logger.warn({ broker: nodes[node], reason }, 'RabbitMQ blocks publishing on this connection (resource alarm)');
     });
+    opened.on('unblocked', () => {
+      blocked = false;
+      logger.info({ broker: nodes[node] }, 'RabbitMQ unblocked publishing');
+    });
+    opened.on('close', (error?: Error) => {
+      if (model !== opened) return;
+      model = undefined;
+      blocked = false;
+      if (stopping.signal.aborted) return;
+      logger.warn({ broker: nodes[node], err: error, nodes: nodes.length }, 'lost the RabbitMQ connection; moving on');
+      void reconnect();
+    });
+    index = node;
+    model = opened;
+    const where = nodes[node];
+    if (lastNode !== undefined && lastNode !== where) {
+      metrics.failedOver();
+      logger.warn({ broker: where, from: lastNode }, 'connected to another RabbitMQ node (failover)');
+    } else {
+      logger.info({ broker: where }, lastNode === undefined ? 'connected to RabbitMQ' : 'reconnected to RabbitMQ');
+    }
+    lastNode = where;
   }
-  try {
-    const url = new URL(options.url);
-    // Short heartbeats notice a silently dead link (a blackholed network) within seconds.
-    if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', '5');
-    const connection = await amqp.connect(url.toString(), {
-      clientProperties: { connection_name: options.connectionName },
-      // A link that takes connections but never answers (a blackholed network)
-      // fails the attempt after this long instead of hanging it.
-      timeout: 5_000,
-      recovery: {
-        initialDelay: 200,
-        maxDelay: 5_000,
-        factor: 2,
-        jitter: 0.3,
-        initialMaxRetries: 3,
-        maxRetries: Infinity,
-        setup: async (model: ChannelModel) => {
-          await options.onConnected(model);
-        },
-      },
-    });
-    connected = true;
-    options.logger.info({ broker: where }, 'connected to RabbitMQ');
-    connection.on('disconnect', (error: Error) => {
-      if (!connected) return;
-      connected = false;
-      options.logger.warn({ broker: where, err: error }, 'lost RabbitMQ connection; reconnecting');
-      options.onDisconnected?.(error);
-    });
-    connection.on('connect', () => {
-      if (connected) return;
-      connected = true;
-      options.logger.info({ broker: where }, 'reconnected to RabbitMQ');
-    });
-    connection.on('error', (error: Error) => {
-      options.logger.debug({ err: error }, 'RabbitMQ connection error');
-    });
-    // A reconnect whose setup fails (say, a queue declared elsewhere with other
-    // arguments) would otherwise retry in silence.
-    let lastFailure = '';
-    connection.on('connect-failed', (error: Error) => {
-      if (error.message === lastFailure) return;
-      lastFailure = error.message;
-      options.logger.warn({ broker: where, err: error }, 'RabbitMQ reconnect attempt failed; retrying with backoff');
-    });
-    connection.on('connect', () => {
-      lastFailure = '';
-    });
-    return {
-      connection,
-      isConnected: () => connected,
-      close: async () => {
-        connected = false;
-        await connection.close().catch(() => undefined);
-      },
-    };
-  } catch (error) {
-    throw new DependencyUnavailableError('RabbitMQ', where, error);
+
+  async function reconnect(): Promise<void> {
+    // Each distinct failure is logged once per outage, not once per attempt.
+    const reported = new Set<string>();
+    for (let failures = 0; !stopping.signal.aborted; failures += 1) {
+      const step = nextFailoverStep(nodes.length, index, failures, policy, options.random);
+      await sleep(step.delayMs, stopping.signal);
+      if (isStopping()) return;
+      try {
+        await attempt(step.node);
+        return;
+      } catch (error) {
+        index = step.node;
+        const line = topologyMismatch(error)?.message ?? `${nodes[step.node] ?? ''}: ${(error as Error).message}`;
+        if (!reported.has(line)) {
+          reported.add(line);
+          logger.warn({ broker: nodes[step.node], err: error }, `RabbitMQ reconnect attempt failed; retrying with backoff: ${line}`);
+        }
+      }
+    }
   }
+
+  await connectAtStart();
+
+  async function connectAtStart(): Promise<void> {
+    const attempts = nodes.length * (options.startupRounds ?? 2);
+    let lastError: unknown;
+    for (let failures = 0; failures < attempts; failures += 1) {
+      const node = failures % nodes.length;
+      // The first round goes straight through the list; later rounds back off.
+      if (failures >= nodes.length) await sleep(nextFailoverStep(nodes.length, node, failures - nodes.length, policy, options.random).delayMs);
+      try {
+        await attempt(node);
+        return;
+      } catch (error) {
+        const mismatch = topologyMismatch(error);
+        if (mismatch !== undefined) throw mismatch;
+        lastError = error;
+      }
+    }
+    throw new DependencyUnavailableError('RabbitMQ', nodes.join(', '), lastError);
+  }
+
+  function current(): ChannelModel {
+    if (model === undefined) throw new Error('not connected to RabbitMQ');
+    return model;
+  }
+
+  return {
+    isConnected: () => model !== undefined,
+    currentNode: () => (model === undefined ? undefined : nodes[index]),
+    isBlocked: () => blocked,
+    createChannel: async () => current().createChannel(),
+    createConfirmChannel: async () => current().createConfirmChannel(),
+    async close() {
+      stopping.abort();
+      const open = model;
+      model = undefined;
+      if (open !== undefined) await closeModel(open);
+    },
+  };
 }

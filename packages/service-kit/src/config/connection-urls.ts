@@ -17,17 +17,34 @@ export function readDatabaseUrl(env: Env, defaultDatabase: string): string {
   return url.toString();
 }
 
-/** RABBITMQ_URL wins; otherwise RABBITMQ_HOST/PORT/USER/PASSWORD as in the seed. */
-export function readRabbitUrl(env: Env): string {
+/**
+ * The broker's nodes. RABBITMQ_URL wins and may list the nodes of one cluster
+ * separated by commas (each one a full amqp:// or amqps:// URL); otherwise
+ * RABBITMQ_HOST/PORT/USER/PASSWORD as in the seed, which name one node.
+ */
+export function readRabbitUrls(env: Env): string[] {
   if (env.RABBITMQ_URL !== undefined && env.RABBITMQ_URL.trim() !== '') {
-    return readUrl(env, 'RABBITMQ_URL', '', ['amqp:', 'amqps:']);
+    const listed = env.RABBITMQ_URL.split(',').map((entry) => entry.trim());
+    if (listed.some((entry) => entry === '')) throw new ConfigError('RABBITMQ_URL has an empty entry in its comma-separated list');
+    return listed.map((entry, index) => {
+      const label = listed.length === 1 ? 'RABBITMQ_URL' : `RABBITMQ_URL (node ${index + 1})`;
+      return readUrl({ [label]: entry }, label, '', ['amqp:', 'amqps:']);
+    });
   }
   const url = new URL('amqp://127.0.0.1');
   url.hostname = readString(env, 'RABBITMQ_HOST', '127.0.0.1');
   url.port = String(readInteger(env, 'RABBITMQ_PORT', 5672, { min: 1, max: 65535 }));
   url.username = encodeURIComponent(readString(env, 'RABBITMQ_USER', 'guest'));
   url.password = encodeURIComponent(readString(env, 'RABBITMQ_PASSWORD', 'guest'));
-  return url.toString();
+  return [url.toString()];
+}
+
+/**
+ * The first node only, for callers not yet moved to readRabbitUrls; a process
+ * that keeps a connection should take the whole list.
+ */
+export function readRabbitUrl(env: Env): string {
+  return readRabbitUrls(env)[0] ?? '';
 }
 
 export const DEFAULT_INTERNAL_API_KEY = 'dev-internal-key';

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { environmentFor } from './process-environment.js';
 import { SERVICE_NODE_FLAGS, type ProcessSpec } from './process-table.js';
 
 interface Supervised {
@@ -12,6 +13,7 @@ interface Supervised {
 
 export interface SupervisorOptions {
   cwd: string;
+  /** Shared by all; `<PROCESS_NAME>__<VARIABLE>` sets a variable for one process only. */
   env: NodeJS.ProcessEnv;
   color: boolean;
   /** How long children get to stop after SIGTERM before they are killed. */
@@ -35,7 +37,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
 
   function launch(entry: Supervised): void {
     entry.startedAt = Date.now();
-    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, entry.spec.entry], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, entry.spec.entry], { cwd: options.cwd, env: environmentFor(entry.spec.name, options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     entry.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => options.write(`${prefix(entry.spec)} ${line}`));

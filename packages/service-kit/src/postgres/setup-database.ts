@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { assertNoDefaultCredentials } from '../config/connection-urls.js';
 import type { Logger } from '../observability/logger.js';
 import { DependencyUnavailableError } from '../lifecycle/startup-errors.js';
 import { ensureDatabaseExists } from './ensure-database.js';
@@ -7,6 +8,8 @@ import { createKysely, createPostgresPool, describeDatabase } from './postgres-p
 
 export interface SetupDatabaseOptions<DB> {
   url: string;
+  /** NODE_ENV=production: the development credentials are refused, as the services refuse them (default false). */
+  production?: boolean;
   migrations: Record<string, Migration>;
   logger: Logger;
   /** Idempotent seed data, run after the migrations. */
@@ -15,6 +18,7 @@ export interface SetupDatabaseOptions<DB> {
 
 /** Creates the database when missing, migrates it to the latest version and seeds it. Safe to run again. */
 export async function setupDatabase<DB>(options: SetupDatabaseOptions<DB>): Promise<void> {
+  assertNoDefaultCredentials('DATABASE_URL', options.url, options.production ?? false);
   const where = describeDatabase(options.url);
   try {
     if (await ensureDatabaseExists(options.url)) options.logger.info({ database: where }, 'database created');

@@ -8,6 +8,7 @@ await runOnce('customer_service db:setup', async () => {
   const logger = createLogger({ name: 'customer_service:db-setup', ...readLoggingConfig(process.env) });
   await setupDatabase<CustomerDatabase>({
     url: readDatabaseUrl(process.env, 'customer_service'),
+    production: process.env.NODE_ENV === 'production',
     migrations,
     logger,
     seed: seedCustomers,

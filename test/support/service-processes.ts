@@ -98,6 +98,8 @@ export interface ServiceProcess {
   readonly label: string;
   readonly role: ServiceRole;
   readonly pid: number | undefined;
+  /** The port the current incarnation serves /health and /metrics on. */
+  readonly healthPort: number | undefined;
   /** Every incarnation's exit, in order. */
   readonly exits: readonly ProcessExit[];
   isRunning(): boolean;
@@ -154,6 +156,9 @@ export function createServiceGroup(options: ServiceGroupOptions) {
       role: spec.role,
       get pid() {
         return current?.pid;
+      },
+      get healthPort() {
+        return current?.healthPort;
       },
       exits,
       isRunning: () => current !== undefined,

@@ -6,8 +6,9 @@ import { type HttpApp } from '../../packages/service-kit/src/http/index.js';
 import { buildApp as buildCustomerApp } from '../../services/customer-service/src/http/app.js';
 import { openCustomerDatabase, type CustomerDb } from '../../services/customer-service/src/db/database.js';
 import { buildApp as buildOrderApp } from '../../services/order-service/src/http/app.js';
+import type { IntakeLimits } from '../../services/order-service/src/config.js';
 import { openOrderDatabase, type OrderDb } from '../../services/order-service/src/db/database.js';
-import { createOutboxWakeupNotifier } from '../../services/order-service/src/outbox/outbox-wakeup-notifier.js';
+import { createOutboxWakeupSender } from '../../services/order-service/src/outbox/wakeup/wakeup-sender.js';
 import {
   createCustomerDirectory,
   type CustomerDirectoryOptions,
@@ -75,6 +76,7 @@ export async function startOrderService(options: {
   apiKey?: string;
   customerCheck?: Partial<Omit<CustomerDirectoryOptions, 'baseUrl' | 'internalApiKey' | 'logger'>>;
   tracing?: Tracing;
+  intake?: IntakeLimits;
 }): Promise<RunningOrderService> {
   const database = openOrderDatabase(options.databaseUrl, 8, 'test-order-service', testLogger);
   const customers = createCustomerDirectory({
@@ -88,7 +90,7 @@ export async function startOrderService(options: {
     logger: testLogger,
     ...options.customerCheck,
   });
-  const outboxWakeup = createOutboxWakeupNotifier({ url: options.databaseUrl, logger: testLogger });
+  const outboxWakeup = createOutboxWakeupSender({ url: options.databaseUrl, logger: testLogger });
   const app = await buildOrderApp({
     logger: testLogger,
     metrics: createMetricsRegistry('order_service_test'),
@@ -97,6 +99,7 @@ export async function startOrderService(options: {
     customers,
     outboxWakeup,
     newEventId: randomUUID,
+    intake: options.intake,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return {

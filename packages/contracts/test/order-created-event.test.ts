@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { orderCreatedMessageProperties, parseOrderCreated, serializeOrderCreated, type OrderCreatedV1 } from '../src/index.js';
+import {
+  ORDER_CREATED_V1_FIELDS,
+  orderCreatedJsonbSql,
+  orderCreatedMessageProperties,
+  parseOrderCreated,
+  serializeOrderCreated,
+  type OrderCreatedSqlSources,
+  type OrderCreatedV1,
+} from '../src/index.js';
 
 const event: OrderCreatedV1 = {
   event_id: '0b6f3c4e-8a43-4c8e-9d7e-2f0e6b1a9c11',
@@ -41,5 +49,16 @@ describe('order.created v1', () => {
       headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
     });
     expect(orderCreatedMessageProperties(event, undefined, new Date()).headers).toEqual({});
+  });
+});
+
+describe('order.created v1 built in SQL', () => {
+  it('names every contract field once, in the contract’s order', () => {
+    const sources = Object.fromEntries(ORDER_CREATED_V1_FIELDS.map((field) => [field, `source_of_${field}`])) as OrderCreatedSqlSources;
+    expect(orderCreatedJsonbSql(sources)).toBe(
+      "jsonb_build_object('event_id', source_of_event_id, 'occurred_at', source_of_occurred_at, 'order_id', source_of_order_id, " +
+        "'customer_id', source_of_customer_id, 'product_name', source_of_product_name, 'quantity', source_of_quantity, " +
+        "'price', source_of_price, 'status', source_of_status)",
+    );
   });
 });

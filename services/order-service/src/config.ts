@@ -21,6 +21,7 @@ export interface OrderServiceConfig {
   port: number;
   databaseUrl: string;
   databasePoolSize: number;
+  intake: IntakeLimits;
   logging: LoggingConfig;
   /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported only when it is set. */
   otlpEndpoint: string | undefined;
@@ -59,6 +60,16 @@ export interface OrderServiceConfig {
   };
 }
 
+/** How much order intake takes on at once (see http/admission-control.ts and orders/order-group-commit.ts). */
+export interface IntakeLimits {
+  /** POST /api/v1/orders being handled at once; more are answered 503 overloaded at once. */
+  maxOrdersInFlight: number;
+  /** Orders stored by one group-commit statement at most. */
+  maxWriteBatch: number;
+}
+
+export const DEFAULT_INTAKE_LIMITS: Readonly<IntakeLimits> = Object.freeze({ maxOrdersInFlight: 256, maxWriteBatch: 128 });
+
 /** Which process reads the config: production refuses the default secrets only where they are used. */
 export type OrderServiceRole = 'api' | 'outbox-worker' | 'operator';
 
@@ -75,6 +86,10 @@ export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServ
     port: readPort(env, 'PORT', 3001),
     databaseUrl,
     databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 16, { min: 1, max: 200 }),
+    intake: {
+      maxOrdersInFlight: readInteger(env, 'ORDER_INTAKE_MAX_IN_FLIGHT', DEFAULT_INTAKE_LIMITS.maxOrdersInFlight, { min: 1, max: 100_000 }),
+      maxWriteBatch: readInteger(env, 'ORDER_WRITE_BATCH_MAX', DEFAULT_INTAKE_LIMITS.maxWriteBatch, { min: 1, max: 10_000 }),
+    },
     logging: readLoggingConfig(env),
     otlpEndpoint: readOptionalString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     customerService: {

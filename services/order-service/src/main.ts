@@ -10,7 +10,7 @@ import {
 import { loadConfig } from './config.js';
 import { createCustomerDirectory } from './customers/customer-directory.js';
 import { openOrderDatabase } from './db/database.js';
-import { createOutboxWakeupNotifier, noOutboxWakeup } from './outbox/outbox-wakeup-notifier.js';
+import { createOutboxWakeupSender, noOutboxWakeup } from './outbox/wakeup/wakeup-sender.js';
 import { buildApp } from './http/app.js';
 
 // order_service: config → dependencies → buildApp → listen.
@@ -33,7 +33,7 @@ await runProcess('order_service', async () => {
     logger,
   });
   const outboxWakeup =
-    config.outbox.wakeup === 'notify' ? createOutboxWakeupNotifier({ url: config.databaseUrl, logger }) : noOutboxWakeup;
+    config.outbox.wakeup === 'notify' ? createOutboxWakeupSender({ url: config.databaseUrl, logger }) : noOutboxWakeup;
   const app = await buildApp({
     logger,
     metrics,
@@ -42,6 +42,7 @@ await runProcess('order_service', async () => {
     customers,
     outboxWakeup,
     newEventId: randomUUID,
+    intake: config.intake,
   });
   await app.listen({ host: config.host, port: config.port });
   return {

@@ -1,11 +1,15 @@
 import { isDatabaseReachable, type Logger, type Registry, type Tracing } from '@orders/service-kit';
 import { createHttpApp, type HttpApp } from '@orders/service-kit/http';
+import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from '../config.js';
 import type { CustomerDirectory } from '../customers/customer-directory.js';
 import type { OrderDb } from '../db/database.js';
 import { orderMessagingDocument } from '../messaging/asyncapi-document.js';
-import type { OutboxWakeup } from '../outbox/outbox-wakeup-notifier.js';
+import type { OutboxWakeup } from '../outbox/wakeup/wakeup-sender.js';
+import { createOrderGroupCommit } from '../orders/order-group-commit.js';
+import { observeOrderWrites } from '../orders/order-write-metrics.js';
 import { createOrdersRepository } from '../orders/orders.repository.js';
 import { registerOrderRoutes } from '../orders/orders.routes.js';
+import { createAdmissionControl } from './admission-control.js';
 
 export interface OrderServiceDeps {
   logger: Logger;
@@ -15,6 +19,8 @@ export interface OrderServiceDeps {
   customers: CustomerDirectory;
   outboxWakeup: OutboxWakeup;
   newEventId: () => string;
+  /** config.intake; tests may leave it out. */
+  intake?: IntakeLimits;
 }
 
 const API_VERSION = '1.0.0';
@@ -34,11 +40,19 @@ export async function buildApp(deps: OrderServiceDeps): Promise<HttpApp> {
   });
   const messaging = orderMessagingDocument(API_VERSION);
   app.get('/asyncapi.json', { schema: { hide: true } }, async () => messaging);
-  registerOrderRoutes(app, {
-    orders: createOrdersRepository(deps.database.db),
-    customers: deps.customers,
-    outboxWakeup: deps.outboxWakeup,
-    newEventId: deps.newEventId,
+  const intake = deps.intake ?? DEFAULT_INTAKE_LIMITS;
+  const orders = createOrdersRepository(deps.database.db);
+  const writeMetrics = observeOrderWrites(deps.metrics);
+  const groupCommit = createOrderGroupCommit({
+    insertBatch: (writes) => orders.insertOrdersWithEvents(writes),
+    maxBatchSize: intake.maxWriteBatch,
+    onCommitted: () => {
+      deps.outboxWakeup.notify();
+    },
+    observe: writeMetrics,
   });
+  writeMetrics.watchQueue(groupCommit.queued);
+  const admission = createAdmissionControl({ maxInFlight: intake.maxOrdersInFlight, retryAfterSeconds: 1, metrics: deps.metrics });
+  registerOrderRoutes(app, { orders, customers: deps.customers, writeOrder: groupCommit.write, newEventId: deps.newEventId }, admission);
   return app;
 }

@@ -1,8 +1,7 @@
 import type { CustomerDirectory } from '../customers/customer-directory.js';
-import type { OutboxWakeup } from '../outbox/outbox-wakeup-notifier.js';
 import { requestFingerprint, type NewOrder } from './new-order.js';
 import { toOrder, type Order } from './order.js';
-import type { IdempotentOrder, OrdersRepository } from './orders.repository.js';
+import type { IdempotentOrder, OrdersRepository, OrderToWrite, WriteOutcome } from './orders.repository.js';
 
 export type CreateOrderResult =
   | { ok: true; order: Order; replayed: boolean }
@@ -13,7 +12,8 @@ export type CreateOrderResult =
 export interface CreateOrderDeps {
   orders: OrdersRepository;
   customers: CustomerDirectory;
-  outboxWakeup: OutboxWakeup;
+  /** The group commit: stores the order with those arriving meanwhile, and wakes the outbox worker once per batch. */
+  writeOrder: (write: OrderToWrite) => Promise<WriteOutcome>;
   newEventId: () => string;
 }
 
@@ -25,8 +25,8 @@ export interface CreateOrderRequest {
 
 /**
  * Places an order: answer a repeated Idempotency-Key from what it created,
- * check the customer exists, store the order and its order.created event
- * together, then wake the outbox worker.
+ * check the customer exists, then store the order and its order.created
+ * event together.
  */
 export async function createOrder(deps: CreateOrderDeps, request: CreateOrderRequest): Promise<CreateOrderResult> {
   const { order, idempotencyKey } = request;
@@ -47,18 +47,15 @@ export async function createOrder(deps: CreateOrderDeps, request: CreateOrderReq
       break;
   }
 
-  const written = await deps.orders.insertOrderWithEvent({
+  const written = await deps.writeOrder({
     order,
     eventId: deps.newEventId(),
     traceparent: request.traceparent,
     idempotency: idempotencyKey !== undefined && fingerprint !== undefined ? { key: idempotencyKey, fingerprint } : undefined,
   });
-  if (written.status === 'written') {
-    deps.outboxWakeup.notify();
-    return { ok: true, order: toOrder(written.row), replayed: false };
-  }
+  if (written.status === 'written') return { ok: true, order: toOrder(written.row), replayed: false };
 
-  // A concurrent request with the same key won the race and has committed.
+  // A request with the same key, in this batch or another, won and has committed.
   const winner = idempotencyKey === undefined ? undefined : await deps.orders.findByIdempotencyKey(idempotencyKey);
   if (winner === undefined || fingerprint === undefined) throw new Error('idempotency key taken but not found');
   return replayOf(winner, fingerprint);

@@ -44,6 +44,21 @@ export const CreateOrderBodySchema = Type.Object(
 );
 export type CreateOrderBody = Static<typeof CreateOrderBodySchema>;
 
+/** Every 503 of POST /api/v1/orders: always with a Retry-After header. */
+export const PlaceOrderUnavailableSchema = Type.Object(
+  {
+    error: Type.Enum(['overloaded', 'customer_service_unavailable', 'database_unavailable'], { description: 'Stable snake_case code to branch on' }),
+    message: Type.String({ description: 'Text for a human' }),
+  },
+  {
+    title: 'PlaceOrderUnavailable',
+    description:
+      'Retry after the Retry-After header\'s seconds. overloaded: the service is at its limit and refused the order before reading it; ' +
+      'customer_service_unavailable: the customer could not be checked; in both cases nothing was stored. database_unavailable: ' +
+      'the database was lost mid-request, so the order may have been stored: retry with the same Idempotency-Key.',
+  },
+);
+
 export const IdempotencyHeadersSchema = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({ pattern: '^[\\x21-\\x7E]{1,255}$', description: 'must be 1 to 255 visible ASCII characters' }),

@@ -1,14 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { OrderDatabase } from '../db/schema.js';
-import type { NewOrder } from './new-order.js';
 import type { OrderRow } from './order.js';
+import { PLACE_ORDERS_STATEMENT, placeOrdersParameters, type OrderToWrite } from './place-orders-statement.js';
 
-export interface OrderToWrite {
-  order: NewOrder;
-  eventId: string;
-  traceparent: string | undefined;
-  idempotency: { key: string; fingerprint: string } | undefined;
-}
+export type { OrderToWrite } from './place-orders-statement.js';
 
 export type WriteOutcome = { status: 'written'; row: OrderRow } | { status: 'idempotency_key_taken' };
 
@@ -17,61 +12,20 @@ export interface IdempotentOrder {
   row: OrderRow;
 }
 
-const UNIQUE_VIOLATION = '23505';
+/** A row of PLACE_ORDERS_STATEMENT: all null where the order's key was already taken. */
+type PlacedRow = OrderRow | { [Column in keyof OrderRow]: null };
 
 export function createOrdersRepository(db: Kysely<OrderDatabase>) {
   return {
     /**
-     * The transactional outbox write. The order, its order.created event and
-     * the idempotency key are inserted by ONE statement, so PostgreSQL commits
-     * all three or none: an order is never stored without its event, nor the
-     * reverse. One statement is also one round trip on the hot path.
-     *
-     * A second request with the same Idempotency-Key blocks on the key's
-     * unique index until the first commits, then fails with 23505 and nothing
-     * of its own is stored.
+     * Stores a batch of orders with their events and keys in one statement
+     * (see PLACE_ORDERS_STATEMENT for the guarantees): one outcome per write,
+     * in the writes' order.
      */
-    async insertOrderWithEvent(input: OrderToWrite): Promise<WriteOutcome> {
-      const { order, eventId, traceparent, idempotency } = input;
-      try {
-        const result = await sql<OrderRow>`
-          with inserted_order as (
-            insert into orders (customer_id, product_name, quantity, price, status)
-            values (${order.customerId}, ${order.productName}, ${order.quantity}, ${order.price}::numeric, ${order.status})
-            returning *
-          ), outbox as (
-            insert into outbox_events (event_id, event_type, aggregate_id, payload, traceparent)
-            select ${eventId}::uuid, 'order.created', o.id,
-              jsonb_build_object(
-                'event_id', ${eventId}::text,
-                'occurred_at', to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                'order_id', o.id,
-                'customer_id', o.customer_id,
-                'product_name', o.product_name,
-                'quantity', o.quantity,
-                'price', o.price,
-                'status', o.status
-              ),
-              ${traceparent ?? null}::text
-            from inserted_order o
-          ), idempotency as (
-            insert into idempotency_keys (key, request_fingerprint, order_id)
-            select ${idempotency?.key ?? null}::text, ${idempotency?.fingerprint ?? null}::text, o.id
-            from inserted_order o
-            where ${idempotency?.key ?? null}::text is not null
-          )
-          select * from inserted_order
-        `.execute(db);
-        const row = result.rows[0];
-        if (row === undefined) throw new Error('order insert returned no row');
-        return { status: 'written', row };
-      } catch (error) {
-        const pgError = error as { code?: string; constraint?: string };
-        if (pgError.code === UNIQUE_VIOLATION && pgError.constraint === 'idempotency_keys_pkey') {
-          return { status: 'idempotency_key_taken' };
-        }
-        throw error;
-      }
+    async insertOrdersWithEvents(writes: readonly OrderToWrite[]): Promise<WriteOutcome[]> {
+      const result = await db.executeQuery<PlacedRow>(CompiledQuery.raw(PLACE_ORDERS_STATEMENT, placeOrdersParameters(writes)));
+      if (result.rows.length !== writes.length) throw new Error(`order batch of ${writes.length} returned ${result.rows.length} rows`);
+      return result.rows.map((row) => (row.id === null ? { status: 'idempotency_key_taken' } : { status: 'written', row }));
     },
 
     async findByIdempotencyKey(key: string): Promise<IdempotentOrder | undefined> {

@@ -9,6 +9,7 @@ import {
   type HttpApp,
 } from '@orders/service-kit/http';
 import { Type } from 'typebox';
+import type { AdmissionControl } from '../http/admission-control.js';
 import { createOrder, type CreateOrderDeps } from './create-order.js';
 import { newOrderFrom } from './new-order.js';
 import { toOrder } from './order.js';
@@ -18,12 +19,15 @@ import {
   ListOrdersQuerySchema,
   OrderIdParamsSchema,
   OrderSchema,
+  PlaceOrderUnavailableSchema,
 } from './order.schemas.js';
 
-export function registerOrderRoutes(app: HttpApp, deps: CreateOrderDeps): void {
+export function registerOrderRoutes(app: HttpApp, deps: CreateOrderDeps, admission: AdmissionControl): void {
   app.post(
     '/api/v1/orders',
     {
+      // Before the body is read: a refused order costs almost nothing.
+      onRequest: admission.admit,
       schema: {
         tags: ['orders'],
         operationId: 'createOrder',
@@ -33,7 +37,7 @@ export function registerOrderRoutes(app: HttpApp, deps: CreateOrderDeps): void {
           'With an Idempotency-Key, a repeat of the same request returns the original order (200, Idempotent-Replayed: true).',
         headers: IdempotencyHeadersSchema,
         body: CreateOrderBodySchema,
-        response: { 201: OrderSchema, 200: OrderSchema, ...errorResponses(400, 413, 415, 422, 503) },
+        response: { 201: OrderSchema, 200: OrderSchema, ...errorResponses(400, 413, 415, 422), 503: PlaceOrderUnavailableSchema },
       },
     },
     async (request, reply) => {

@@ -1,2 +1,2 @@
-/** The channel order_service notifies and the outbox worker listens on. */
-export const OUTBOX_WAKEUP_CHANNEL = 'outbox_events';
+// Moved to @orders/contracts; kept until every importer uses the new path.
+export { OUTBOX_WAKEUP_CHANNEL } from '@orders/contracts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coalescingDelayMs, createArrivalRate } from '../src/outbox/arrival-rate.js';
+import { coalescingDelayMs, createArrivalRate } from '../src/outbox/wakeup/claim-coalescing.js';
 
 describe('the worker’s batching under load', () => {
   it('measures rows per second over the last second only', () => {

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import type { Logger } from '@orders/service-kit';
-import { OUTBOX_WAKEUP_CHANNEL } from './outbox-wakeup-channel.js';
+import { OUTBOX_WAKEUP_CHANNEL } from '@orders/contracts';
 
 export interface OutboxWakeup {
-  /** "New rows were committed": wakes the outbox worker. Never waits, never throws. */
+  /** "New outbox rows were committed": wakes the outbox worker. Never waits, never throws. */
   notify(): void;
   close(): Promise<void>;
 }
@@ -12,17 +12,18 @@ export interface OutboxWakeup {
 export const noOutboxWakeup: OutboxWakeup = { notify: () => undefined, close: async () => undefined };
 
 /**
- * Sends the worker's wake-up hint after an order's transaction has committed,
- * on a connection of its own, so the order's commit never waits for it.
+ * Sends the worker's wake-up hint after a batch of orders has committed (the
+ * group commit asks once per batch, not once per order), on a connection of
+ * its own, so no commit ever waits for it.
  *
  * Hints are coalesced: while one NOTIFY is on its way, any number of new
- * orders ask for one more, sent when it returns; under load the worker gets a
- * steady trickle of hints instead of one per order. The hint needs no
+ * batches ask for one more, sent when it returns; under load the worker gets a
+ * steady trickle of hints instead of one per batch. The hint needs no
  * durability (the worker's poll is the backstop), so its transaction commits
  * without waiting for a WAL flush (synchronous_commit off), and the lock
  * PostgreSQL takes to order NOTIFY commits is held for microseconds.
  */
-export function createOutboxWakeupNotifier(options: { url: string; logger: Logger }): OutboxWakeup {
+export function createOutboxWakeupSender(options: { url: string; logger: Logger }): OutboxWakeup {
   let client: pg.Client | undefined;
   let connecting: Promise<pg.Client | undefined> | undefined;
   let sending = false;

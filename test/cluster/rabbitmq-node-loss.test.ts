@@ -15,25 +15,27 @@ import { openTestPool } from '../support/test-pool.js';
 import { scrapeBrokerConnection, type BrokerConnectionMetrics } from './support/broker-metrics.js';
 import { withOpsPorts } from './support/ops-ports.js';
 import {
+  awaitNodeGone,
   bootNode,
   clusterNodes,
   clusterRabbitUrl,
-  killNode,
   queueMembership,
   runningNodes,
+  sigkillNode,
   startApp,
   stopApp,
   type ClusterNode,
   type QueueMembership,
 } from './support/rabbitmq-cluster.js';
 
-// 150 orders/s for 40 s: node 1 is down from 8 s to 18 s, node 2's VM is killed at 26 s and booted again.
+// 150 orders/s for 40 s: node 1 is down from 5 s to 15 s; once it runs again (a few seconds to start
+// its app under load), node 2's VM is killed, at 24 s at the earliest, and booted again.
 const LOAD_MS = 40_000;
 const ORDERS_PER_SECOND = 150;
 const CUSTOMERS = 20;
-const OUTAGE_AT_MS = 8_000;
+const OUTAGE_AT_MS = 5_000;
 const OUTAGE_MS = 10_000;
-const KILL_AT_MS = 26_000;
+const KILL_AT_MS = 24_000;
 const CATCH_UP_TIMEOUT_MS = 60_000;
 
 const logDirectory = makeLogDirectory('cluster');
@@ -52,10 +54,18 @@ let queues: { main: QueueMembership | undefined; deadLetters: QueueMembership | 
 let load: LoadSummary;
 let catchUp: CatchUp;
 let audit: PipelineAudit;
-const outage = { from: 0, to: 0, acceptedDuring: 0, appliedDuring: 0 };
-const metricsAt: Record<'before' | 'outage' | 'end', Map<string, BrokerConnectionMetrics>> = {
+const outage: { from: number; to: number; acceptedDuring: number; appliedDuring: number; movedAfterMs: number | undefined } = {
+  from: 0,
+  to: 0,
+  acceptedDuring: 0,
+  appliedDuring: 0,
+  movedAfterMs: undefined,
+};
+const kill: { at: number; movedAfterMs: number | undefined } = { at: 0, movedAfterMs: undefined };
+const metricsAt: Record<'before' | 'outage' | 'kill' | 'end', Map<string, BrokerConnectionMetrics>> = {
   before: new Map(),
   outage: new Map(),
+  kill: new Map(),
   end: new Map(),
 };
 const timeline: string[] = [];
@@ -98,18 +108,43 @@ function failoversCounted(): number {
   return [...metricsAt.end.values()].reduce((sum, seen) => sum + (seen.failovers ?? 0), 0);
 }
 
+/**
+ * Polls the processes' metrics into `into` until every one is connected to a
+ * node other than `left`: how long the move took, or undefined if not all
+ * had moved by `deadline`.
+ */
+async function timeUntilAllLeft(left: ClusterNode, since: number, deadline: number, into: Map<string, BrokerConnectionMetrics>): Promise<number | undefined> {
+  for (;;) {
+    await scrapeAll(into);
+    const moved = brokerClients.every(({ label }) => {
+      const seen = into.get(label);
+      return seen?.connected === 1 && seen.node !== undefined && seen.node !== left.address;
+    });
+    if (moved) return Date.now() - since;
+    if (Date.now() > deadline) return undefined;
+    await pause(100);
+  }
+}
+
+function describeMove(movedAfterMs: number | undefined, from: ClusterNode, metrics: Map<string, BrokerConnectionMetrics>): string {
+  const when = movedAfterMs === undefined ? `NOT every process off ${from.name} in time` : `every process off ${from.name} after ${movedAfterMs} ms`;
+  return `${when}: ${describeMetrics(metrics)}`;
+}
+
 /** Node 1 goes away as an operator's stop_app takes it away, and comes back 10 s later. */
 async function stopNodeOneForAWhile(startedAt: number): Promise<void> {
-  await stopApp(node(1));
   outage.from = Date.now();
   note(`stop_app ${node(1).name}`, startedAt);
-  await pause(OUTAGE_MS / 2);
-  await scrapeAll(metricsAt.outage);
-  note(`mid-outage: ${describeMetrics(metricsAt.outage)}`, startedAt);
+  const moved = timeUntilAllLeft(node(1), outage.from, outage.from + OUTAGE_MS, metricsAt.outage);
+  await stopApp(node(1));
+  note('stop_app returned', startedAt);
+  outage.movedAfterMs = await moved;
+  note(describeMove(outage.movedAfterMs, node(1), metricsAt.outage), startedAt);
   await pause(outage.from + OUTAGE_MS - Date.now());
   outage.to = Date.now();
+  note(`start_app ${node(1).name}`, startedAt);
   await startApp(node(1));
-  note(`start_app ${node(1).name}: back after ${Date.now() - outage.from} ms`, startedAt);
+  note(`${node(1).name} running again, ${Date.now() - outage.from} ms after stop_app`, startedAt);
 }
 
 /** Node 2's VM dies as in a machine crash, then boots from the same data and rejoins. */
@@ -119,10 +154,17 @@ async function killNodeTwoAndBootIt(startedAt: number): Promise<void> {
     intervalMs: 250,
     what: 'all three nodes running before the kill',
   });
-  const pid = await killNode(node(2), node(3));
+  const pid = await sigkillNode(node(2));
+  kill.at = Date.now();
   note(`SIGKILL ${node(2).name} (VM pid ${pid})`, startedAt);
+  const [movedAfterMs, goneAfterMs] = await Promise.all([
+    timeUntilAllLeft(node(2), kill.at, kill.at + 20_000, metricsAt.kill),
+    awaitNodeGone(node(2), node(3)).then(() => Date.now() - kill.at),
+  ]);
+  kill.movedAfterMs = movedAfterMs;
+  note(`${node(3).name} saw ${node(2).name} gone after ${goneAfterMs} ms; ${describeMove(movedAfterMs, node(2), metricsAt.kill)}`, startedAt);
   await bootNode(node(2));
-  note(`${node(2).name} booted again and running`, startedAt);
+  note(`${node(2).name} booted again and running, ${Date.now() - kill.at} ms after the kill`, startedAt);
 }
 
 async function measureOutage(): Promise<void> {
@@ -152,7 +194,8 @@ function formatReport(): string[] {
     `cluster report · ${ORDERS_PER_SECOND} orders/s for ${LOAD_MS / 1000} s through 2 workers and 2 consumers on ${nodes.map((each) => each.name).join(', ')}`,
     `  queue ${topology.queue}: ${queues.main?.type ?? '?'} on ${queues.main?.members.join(', ') ?? '?'}; dead letters ${queues.deadLetters?.type ?? '?'} on ${queues.deadLetters?.members.join(', ') ?? '?'}`,
     `  orders: ${load.attempts.length} sent, ${load.accepted} accepted (201), ${audit.storedOrders} stored, ${audit.appliedEvents} applied; other responses: ${others.length === 0 ? 'none' : others.join(', ')}`,
-    `  node 1 outage (${((outage.to - outage.from) / 1000).toFixed(1)} s): ${outage.appliedDuring} applied during it, ${outage.acceptedDuring} accepted during it`,
+    `  node 1 outage (${((outage.to - outage.from) / 1000).toFixed(1)} s): ${outage.appliedDuring} applied during it, ${outage.acceptedDuring} accepted during it; every process off node 1 after ${outage.movedAfterMs === undefined ? 'NEVER' : `${outage.movedAfterMs} ms`}`,
+    `  node 2 SIGKILLed: every process off it after ${kill.movedAfterMs === undefined ? 'NEVER' : `${kill.movedAfterMs} ms`}`,
     `  catch-up: ${catchUp.caughtUp ? `${(catchUp.elapsedMs / 1000).toFixed(1)} s after the load` : `NOT caught up after ${(catchUp.elapsedMs / 1000).toFixed(1)} s; last seen ${JSON.stringify(catchUp.last)}`}`,
     `  failovers counted by the processes: ${failoversCounted()} (${describeMetrics(metricsAt.end)})`,
     `  lost: ${lost} · doubled: ${doubled} · dead letters: ${audit.deadLetterCount} · dead outbox rows: ${audit.deadRows.length} · 201s not stored: ${audit.acceptedNotStored.length}`,
@@ -215,12 +258,12 @@ describe('the pipeline on a three-node RabbitMQ cluster while nodes fail', () =>
       durationMs: LOAD_MS,
       label: 'cluster',
     });
+    void orders.finished.then((summary) => note(`load ended: ${summary.attempts.length} sent, ${summary.accepted} accepted`, startedAt));
     await pause(startedAt + OUTAGE_AT_MS - Date.now());
     await stopNodeOneForAWhile(startedAt);
     await pause(startedAt + KILL_AT_MS - Date.now());
     await killNodeTwoAndBootIt(startedAt);
     load = await orders.finished;
-    note(`load ended: ${load.attempts.length} sent, ${load.accepted} accepted`, startedAt);
 
     const orderDb = openTestPool(databases.orderDatabaseUrl);
     const customerDb = openTestPool(databases.customerDatabaseUrl);
@@ -267,6 +310,10 @@ describe('the pipeline on a three-node RabbitMQ cluster while nodes fail', () =>
       expect(metricsAt.outage.get(label)?.node, `${label}'s node during the outage`).not.toBe(node(1).address);
       expect(metricsAt.end.get(label)?.failovers, `${label}'s failovers`).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('moves every process off node 2 when its VM is killed', () => {
+    expect(kill.movedAfterMs, describeMetrics(metricsAt.kill)).toBeDefined();
   });
 
   it('catches up once the nodes are back', () => {

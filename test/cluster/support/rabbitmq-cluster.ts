@@ -148,16 +148,20 @@ export async function nodeOsPid(node: ClusterNode): Promise<number> {
   return pid;
 }
 
-/** SIGKILLs the node's VM, as a machine crash would, and waits until the rest of the cluster sees it gone. */
-export async function killNode(node: ClusterNode, witness: ClusterNode): Promise<number> {
+/** SIGKILLs the node's VM, as a machine crash would; returns the pid it killed. */
+export async function sigkillNode(node: ClusterNode): Promise<number> {
   const pid = await nodeOsPid(node);
   process.kill(pid, 'SIGKILL');
+  return pid;
+}
+
+/** Waits until `witness` no longer counts `node` among the running nodes of the cluster. */
+export async function awaitNodeGone(node: ClusterNode, witness: ClusterNode): Promise<void> {
   await eventually(() => runningNodes(witness), (names) => !names.includes(node.name), {
     timeoutMs: 30_000,
     intervalMs: 250,
     what: `${witness.name} to see ${node.name} gone`,
   });
-  return pid;
 }
 
 export async function runningNodes(from: ClusterNode): Promise<string[]> {

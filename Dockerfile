@@ -5,6 +5,7 @@
 #   node services/customer-service/dist/main.js               customer_service (3002)
 #   node services/customer-service/dist/order-created-consumer.js  order_created_consumer (ops 3012)
 #   node services/customer-service/dist/db/setup.js           create + migrate + seed customer_service's database
+#   node services/ops-console/dist/main.js                     ops_console (3003)
 # No secrets are baked in: every credential comes from the environment at run time.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -18,8 +19,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/service-kit/package.json packages/service-kit/
+COPY packages/operations/package.json packages/operations/
 COPY services/order-service/package.json services/order-service/
 COPY services/customer-service/package.json services/customer-service/
+COPY services/ops-console/package.json services/ops-console/
 COPY tools/package.json tools/
 # --ignore-scripts: a root `prepare` script would run here, before the sources
 # are copied; no dependency in the lockfile needs an install script.
@@ -43,8 +46,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/service-kit/package.json packages/service-kit/
+COPY packages/operations/package.json packages/operations/
 COPY services/order-service/package.json services/order-service/
 COPY services/customer-service/package.json services/customer-service/
+COPY services/ops-console/package.json services/ops-console/
 COPY tools/package.json tools/
 # Production dependencies only; the workspaces are linked under
 # node_modules/@orders/*, which resolve to the dist/ folders copied below.
@@ -55,12 +60,16 @@ COPY --from=build /app/packages/contracts/dist/ packages/contracts/dist/
 COPY --from=build /app/packages/service-kit/dist/ packages/service-kit/dist/
 COPY --from=build /app/services/order-service/dist/ services/order-service/dist/
 COPY --from=build /app/services/customer-service/dist/ services/customer-service/dist/
+COPY --from=build /app/packages/operations/dist/ packages/operations/dist/
+COPY --from=build /app/services/ops-console/dist/ services/ops-console/dist/
+# The console's page, stylesheet and script, served by the process itself (no CDN).
+COPY --from=build /app/services/ops-console/public/ services/ops-console/public/
 COPY --from=build /app/tools/dist/ tools/dist/
 
 # Files stay owned by root: the processes read them and never write them.
 USER node
 
-EXPOSE 3001 3002 3011 3012
+EXPOSE 3001 3002 3003 3011 3012
 
 # No HEALTHCHECK here: each process listens on a different port and the
 # setup entries are one-shot, so docker-compose.yml defines one per service.

@@ -1,7 +1,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessagingTopology } from '../../packages/contracts/src/index.js';
-import { initTracing, type Tracing } from '../../packages/service-kit/src/index.js';
+import { initTracing, SpanKind, type Tracing } from '../../packages/service-kit/src/index.js';
 import type { RunningConsumer } from '../../services/customer-service/src/inbox/start-order-created-consumer.js';
 import type { RunningOutboxWorker } from '../../services/order-service/src/outbox/start-outbox-worker.js';
 import { createCustomer } from '../support/customers.js';
@@ -66,18 +66,42 @@ describe('tracing', () => {
 
     const spans = await eventually(
       async () => exporter.getFinishedSpans(),
-      (finished) => spanNamed(finished, 'order.created process', traceId) !== undefined,
+      (finished) => spanNamed(finished, `process ${topology.queue}`, traceId) !== undefined,
       { what: 'the consumer span in the request trace' },
     );
     const server = spanNamed(spans, 'POST /api/v1/orders', traceId);
-    const publish = spanNamed(spans, 'order.created publish', traceId);
-    const processing = spanNamed(spans, 'order.created process', traceId);
+    const publish = spanNamed(spans, `publish ${topology.exchange}`, traceId);
+    const processing = spanNamed(spans, `process ${topology.queue}`, traceId);
     expect(server?.parentSpanContext?.spanId).toBe(callerSpanId);
     expect(publish?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
     expect(publish?.links.map((link) => link.context.spanId)).toEqual([server?.spanContext().spanId]);
     expect(processing?.parentSpanContext?.spanId).toBe(publish?.spanContext().spanId);
     expect(processing?.attributes['order.outcome']).toBe('applied');
     expect(processing?.attributes['order.id']).toBe(placed.body.id);
+
+    // Named, kinded and attributed as the OpenTelemetry messaging conventions for RabbitMQ say.
+    const eventId = publish?.attributes['messaging.message.id'];
+    expect(typeof eventId).toBe('string');
+    expect(publish?.kind).toBe(SpanKind.PRODUCER);
+    expect(publish?.attributes).toMatchObject({
+      'messaging.system': 'rabbitmq',
+      'messaging.operation.name': 'publish',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': topology.exchange,
+      'messaging.rabbitmq.destination.routing_key': 'order.created',
+      'server.address': '127.0.0.1',
+    });
+    expect(processing?.kind).toBe(SpanKind.CONSUMER);
+    expect(processing?.attributes).toMatchObject({
+      'messaging.system': 'rabbitmq',
+      'messaging.operation.name': 'process',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': topology.exchange,
+      'messaging.destination.subscription.name': topology.queue,
+      'messaging.rabbitmq.destination.routing_key': 'order.created',
+      'messaging.message.id': eventId,
+    });
+    expect(typeof processing?.attributes['messaging.rabbitmq.message.delivery_tag']).toBe('number');
 
     // The outbox row carries the request span's traceparent: the link between the two processes.
     const orderDb = openTestPool(databases.orderDatabaseUrl);

@@ -75,7 +75,7 @@ export function startTestWorker(options: {
 }): Promise<RunningOutboxWorker> {
   return startOutboxWorker({
     databaseUrl: options.databaseUrl,
-    rabbitUrl: options.rabbitUrl ?? TEST_RABBITMQ_URL,
+    rabbitUrls: [options.rabbitUrl ?? TEST_RABBITMQ_URL],
     topology: options.topology,
     outbox: testOutboxSettings(options.outbox),
     logger: testLogger,
@@ -94,7 +94,7 @@ export function startTestConsumer(options: {
 }): Promise<RunningConsumer> {
   return startOrderCreatedConsumer({
     databaseUrl: options.databaseUrl,
-    rabbitUrl: options.rabbitUrl ?? TEST_RABBITMQ_URL,
+    rabbitUrls: [options.rabbitUrl ?? TEST_RABBITMQ_URL],
     topology: options.topology,
     consumer: testConsumerSettings(options.consumer),
     logger: testLogger,

@@ -16,4 +16,5 @@ export * from './observability/ops-server.js';
 export * from './lifecycle/retry-delay.js';
 export * from './lifecycle/sleep.js';
 export * from './observability/tracing.js';
+export * from './observability/messaging-spans.js';
 export * from './postgres/retention.js';

@@ -7,7 +7,7 @@ import {
   readLoggingConfig,
   readOptionalString,
   readPort,
-  readRabbitUrl,
+  readRabbitUrls,
   readString,
   type Env,
   type LoggingConfig,
@@ -23,6 +23,9 @@ export interface CustomerServiceConfig {
   /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported only when it is set. */
   otlpEndpoint: string | undefined;
   internalApiKey: string;
+  /** The broker's nodes: RABBITMQ_URL, which may list the nodes of one cluster separated by commas. */
+  rabbitUrls: readonly string[];
+  /** The first node only, until the last caller (dlq-cli) has moved to rabbitUrls. */
   rabbitUrl: string;
   messaging: MessagingTopology;
   consumer: {
@@ -49,9 +52,9 @@ export type CustomerServiceRole = 'api' | 'consumer' | 'operator';
 export function loadConfig(env: Env, role: CustomerServiceRole): Readonly<CustomerServiceConfig> {
   const production = env.NODE_ENV === 'production';
   const databaseUrl = readDatabaseUrl(env, 'customer_service');
-  const rabbitUrl = readRabbitUrl(env);
+  const rabbitUrls = readRabbitUrls(env);
   assertNoDefaultCredentials('DATABASE_URL', databaseUrl, production);
-  assertNoDefaultCredentials('RABBITMQ_URL', rabbitUrl, production && role !== 'api');
+  for (const url of rabbitUrls) assertNoDefaultCredentials('RABBITMQ_URL', url, production && role !== 'api');
   return Object.freeze({
     production,
     host: readString(env, 'HOST', '0.0.0.0'),
@@ -61,7 +64,8 @@ export function loadConfig(env: Env, role: CustomerServiceRole): Readonly<Custom
     logging: readLoggingConfig(env),
     otlpEndpoint: readOptionalString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     internalApiKey: readInternalApiKey(env, production && role === 'api'),
-    rabbitUrl,
+    rabbitUrls,
+    rabbitUrl: rabbitUrls[0] ?? '',
     messaging: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')),
     consumer: {
       metricsPort: readPort(env, 'METRICS_PORT', 3012),

@@ -10,7 +10,7 @@ await runProcess('order_created_consumer', async () => {
   const tracing = initTracing({ serviceName: 'order_created_consumer', otlpEndpoint: config.otlpEndpoint });
   const consumer = await startOrderCreatedConsumer({
     databaseUrl: config.databaseUrl,
-    rabbitUrl: config.rabbitUrl,
+    rabbitUrls: config.rabbitUrls,
     topology: config.messaging,
     consumer: config.consumer,
     logger,

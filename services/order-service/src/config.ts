@@ -8,7 +8,7 @@ import {
   readLoggingConfig,
   readOptionalString,
   readPort,
-  readRabbitUrl,
+  readRabbitUrls,
   readString,
   readUrl,
   type Env,
@@ -36,7 +36,8 @@ export interface OrderServiceConfig {
     breakerThreshold: number;
     breakerCooldownMs: number;
   };
-  rabbitUrl: string;
+  /** The broker's nodes: RABBITMQ_URL, which may list the nodes of one cluster separated by commas. */
+  rabbitUrls: readonly string[];
   messaging: MessagingTopology;
   outbox: {
     metricsPort: number;
@@ -77,9 +78,9 @@ export type OrderServiceRole = 'api' | 'outbox-worker' | 'operator';
 export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServiceConfig> {
   const production = env.NODE_ENV === 'production';
   const databaseUrl = readDatabaseUrl(env, 'order_service');
-  const rabbitUrl = readRabbitUrl(env);
+  const rabbitUrls = readRabbitUrls(env);
   assertNoDefaultCredentials('DATABASE_URL', databaseUrl, production);
-  assertNoDefaultCredentials('RABBITMQ_URL', rabbitUrl, production && role === 'outbox-worker');
+  for (const url of rabbitUrls) assertNoDefaultCredentials('RABBITMQ_URL', url, production && role === 'outbox-worker');
   return Object.freeze({
     production,
     host: readString(env, 'HOST', '0.0.0.0'),
@@ -101,7 +102,7 @@ export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServ
       breakerThreshold: readInteger(env, 'CUSTOMER_SERVICE_BREAKER_THRESHOLD', 5, { min: 1, max: 1_000 }),
       breakerCooldownMs: readInteger(env, 'CUSTOMER_SERVICE_BREAKER_COOLDOWN_MS', 5_000, { min: 100, max: 600_000 }),
     },
-    rabbitUrl,
+    rabbitUrls,
     messaging: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')),
     outbox: {
       metricsPort: readPort(env, 'METRICS_PORT', 3011),

@@ -10,7 +10,7 @@ await runProcess('order_outbox_worker', async () => {
   const tracing = initTracing({ serviceName: 'order_outbox_worker', otlpEndpoint: config.otlpEndpoint });
   const worker = await startOutboxWorker({
     databaseUrl: config.databaseUrl,
-    rabbitUrl: config.rabbitUrl,
+    rabbitUrls: config.rabbitUrls,
     topology: config.messaging,
     outbox: config.outbox,
     logger,

@@ -29,6 +29,8 @@ export interface BatchingConsumerOptions {
 export interface BatchingConsumer {
   /** Call from the connection's setup, after every (re)connect. */
   attach(model: ChannelModel): Promise<void>;
+  /** True while a channel is open and subscribed to the queue. */
+  isConsuming(): boolean;
   /** Stop taking deliveries, let the batches in hand finish (up to `graceMs`), close the channel. */
   stop(graceMs: number): Promise<void>;
 }
@@ -115,6 +117,7 @@ export function createBatchingConsumer(options: BatchingConsumerOptions): Batchi
 
   return {
     attach: (model) => channel.attach(model),
+    isConsuming: () => channel.current() !== undefined,
     async stop(graceMs) {
       const open = channel.current();
       const tag = open === undefined ? undefined : consumerTags.get(open);

@@ -1,4 +1,4 @@
-import type { Channel } from 'amqplib';
+import type { Channel } from '@orders/service-kit/broker';
 import type { MessagingTopology } from '@orders/contracts';
 
 /**

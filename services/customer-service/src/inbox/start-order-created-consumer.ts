@@ -9,7 +9,7 @@ import {
   type Registry,
   type Tracing,
 } from '@orders/service-kit';
-import { connectToBroker } from '@orders/service-kit/broker';
+import { connectToBroker, type BrokerConnection } from '@orders/service-kit/broker';
 import type { CustomerServiceConfig } from '../config.js';
 import { openCustomerDatabase } from '../db/database.js';
 import { createInboxMetrics } from './inbox-metrics.js';
@@ -17,7 +17,8 @@ import { createOrderCreatedConsumer } from './order-created-consumer.js';
 
 export interface ConsumerSettings {
   databaseUrl: string;
-  rabbitUrl: string;
+  /** The broker's nodes (RABBITMQ_URL, comma-separated for a cluster). */
+  rabbitUrls: readonly string[];
   topology: MessagingTopology;
   consumer: CustomerServiceConfig['consumer'];
   logger: Logger;
@@ -38,32 +39,29 @@ export async function startOrderCreatedConsumer(settings: ConsumerSettings): Pro
   await assertDatabaseReady(database.pool, settings.databaseUrl, 'processed_order_events');
   observePostgresPool(database.pool, metrics, 'customer_service');
 
+  let broker: BrokerConnection | undefined;
   const consumer = createOrderCreatedConsumer({
     db: database.db,
     topology: settings.topology,
+    settings: options,
     metrics: createInboxMetrics(metrics),
     tracing: settings.tracing,
     logger,
-    prefetch: options.prefetch,
-    maxBatchSize: options.maxBatchSize,
-    maxBatchesInFlight: options.maxBatchesInFlight,
-    maxAttempts: options.maxAttempts,
-    retryBaseMs: options.retryBaseMs,
-    retryMaxMs: options.retryMaxMs,
+    currentNode: () => broker?.currentNode(),
   });
-  let broker;
   try {
     broker = await connectToBroker({
-      url: settings.rabbitUrl,
+      urls: settings.rabbitUrls,
       connectionName: 'order_created_consumer',
       logger,
       metrics,
-      onConnected: (model) => consumer.attach(model),
+      setup: (model) => consumer.attach(model),
     });
   } catch (error) {
     await database.db.destroy();
     throw error;
   }
+  const connected = broker;
   // The inbox only has to remember an event_id as long as that event could be
   // delivered again (redelivery, a replay from the dead-letter queue): keep
   // INBOX_RETENTION_DAYS well above the longest replay window.
@@ -77,9 +75,9 @@ export async function startOrderCreatedConsumer(settings: ConsumerSettings): Pro
   });
   logger.info({ queue: settings.topology.queue, prefetch: options.prefetch }, 'order.created consumer started');
 
-  const connected = broker;
   return {
-    isReady: async () => connected.isConnected() && (await isDatabaseReachable(database.pool)),
+    // Ready only while it can do its job: consuming on a node that answers, and the database reachable.
+    isReady: async () => connected.isConnected() && consumer.isReady() && (await isDatabaseReachable(database.pool)),
     async stop() {
       await consumer.stop();
       await retention.stop();

@@ -14,14 +14,15 @@ import type { OrderServiceConfig } from '../config.js';
 import { openOrderDatabase } from '../db/database.js';
 import { createEventPublisher } from './event-publisher.js';
 import { observeOutboxBacklog } from './outbox-backlog-metrics.js';
-import { listenForOutboxInserts } from './outbox-insert-listener.js';
+import { listenForOutboxWakeups } from './wakeup/wakeup-listener.js';
 import { createOutboxMetrics } from './outbox-metrics.js';
 import { createOutboxRelay } from './outbox-relay.js';
-import { createWakeSignal } from './wake-signal.js';
+import { createWakeSignal } from './wakeup/wake-signal.js';
 
 export interface OutboxWorkerSettings {
   databaseUrl: string;
-  rabbitUrl: string;
+  /** The broker's nodes (RABBITMQ_URL, comma-separated for a cluster). */
+  rabbitUrls: readonly string[];
   topology: MessagingTopology;
   outbox: OrderServiceConfig['outbox'];
   logger: Logger;
@@ -54,33 +55,30 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise
   let broker;
   try {
     broker = await connectToBroker({
-      url: settings.rabbitUrl,
+      urls: settings.rabbitUrls,
       connectionName: 'order_outbox_worker',
       logger,
       metrics,
-      onConnected: (model) => publisher.attach(model),
+      setup: (model) => publisher.attach(model),
     });
   } catch (error) {
     await database.db.destroy();
     throw error;
   }
 
+  const connected = broker;
   const signal = createWakeSignal();
-  const listener = outbox.wakeup === 'notify' ? listenForOutboxInserts({ url: settings.databaseUrl, signal, logger }) : undefined;
+  const listener = outbox.wakeup === 'notify' ? listenForOutboxWakeups({ url: settings.databaseUrl, signal, logger }) : undefined;
   const relay = createOutboxRelay({
     db: database.db,
     publisher,
-    signal,
+    topology: settings.topology,
+    currentNode: () => connected.currentNode(),
+    wakeup: signal,
     metrics: createOutboxMetrics(metrics),
     tracing: settings.tracing,
     logger,
-    batchSize: outbox.batchSize,
-    concurrency: outbox.concurrency,
-    maxAttempts: outbox.maxAttempts,
-    backoffBaseMs: outbox.backoffBaseMs,
-    backoffMaxMs: outbox.backoffMaxMs,
-    pollIntervalMs: outbox.pollIntervalMs,
-    coalesceMaxMs: outbox.coalesceMaxMs,
+    settings: outbox,
   });
   relay.start();
   // Published rows are only history, and idempotency keys only matter while
@@ -98,9 +96,10 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise
   });
   logger.info({ wakeup: outbox.wakeup, batchSize: outbox.batchSize, concurrency: outbox.concurrency }, 'outbox worker started');
 
-  const connected = broker;
   return {
-    isReady: async () => connected.isConnected() && (await isDatabaseReachable(database.pool)),
+    // Ready only while it can do its job: a channel open on a node that
+    // answers, and the database reachable.
+    isReady: async () => connected.isConnected() && publisher.isReady() && (await isDatabaseReachable(database.pool)),
     async stop() {
       await relay.stop();
       await retention.stop();

@@ -13,11 +13,9 @@ import {
 import { LRUCache } from 'lru-cache';
 import { Pool } from 'undici';
 import type { Logger } from '@orders/service-kit';
+import { readAnswer, unavailableOutcome, type CustomerCheck } from './customer-check-outcome.js';
 
-export type CustomerCheck =
-  | { status: 'found' }
-  | { status: 'not_found' }
-  | { status: 'unavailable'; retryAfterSeconds: number; reason: string };
+export type { CustomerCheck } from './customer-check-outcome.js';
 
 export interface CustomerDirectory {
   check(customerId: number): Promise<CustomerCheck>;
@@ -99,16 +97,10 @@ export function createCustomerDirectory(options: CustomerDirectoryOptions): Cust
     }
     // The body must be read for the connection to go back to the pool.
     await response.body.dump();
-    const status = response.statusCode;
-    if (status === 200) return 'found';
-    if (status === 404) return 'not_found';
-    if (status >= 500 || status === 429) throw new TransientFailure(`customer service answered ${status}`);
-    throw new UnusableAnswer(`customer service answered ${status}`);
-  }
-
-  function retryAfterSeconds(): number {
-    const remaining = openedAt + options.breakerCooldownMs - Date.now();
-    return Math.max(1, Math.ceil(remaining / 1000));
+    const reading = readAnswer(response.statusCode);
+    if (reading === 'transient') throw new TransientFailure(`customer service answered ${response.statusCode}`);
+    if (reading === 'unusable') throw new UnusableAnswer(`customer service answered ${response.statusCode}`);
+    return reading;
   }
 
   async function lookUp(customerId: number): Promise<CustomerCheck> {
@@ -118,15 +110,14 @@ export function createCustomerDirectory(options: CustomerDirectoryOptions): Cust
       return { status: answer };
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        return { status: 'unavailable', retryAfterSeconds: retryAfterSeconds(), reason: 'circuit open' };
+        return unavailableOutcome({ kind: 'circuit-open', openedAt, cooldownMs: options.breakerCooldownMs }, Date.now());
       }
       if (error instanceof UnusableAnswer) {
         options.logger.error({ err: error }, 'customer service refused the check; is INTERNAL_API_KEY the same on both services?');
       } else {
         options.logger.warn({ err: error, customerId }, 'customer service did not answer');
       }
-      const reason = error instanceof TaskCancelledError ? 'timeout' : (error as Error).message;
-      return { status: 'unavailable', retryAfterSeconds: 1, reason };
+      return unavailableOutcome(error instanceof TaskCancelledError ? { kind: 'timeout' } : { kind: 'failed', message: (error as Error).message }, Date.now());
     }
   }
 

@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests run the TypeScript sources directly; no build needed for a code change to be tested.
     alias: [
       { find: /^@orders\/contracts$/, replacement: source('./packages/contracts/src/index.ts') },
+      { find: /^@orders\/operations$/, replacement: source('./packages/operations/src/index.ts') },
       { find: /^@orders\/service-kit$/, replacement: source('./packages/service-kit/src/index.ts') },
       { find: /^@orders\/service-kit\/(http|broker)$/, replacement: source('./packages/service-kit/src/$1/index.ts') },
     ],

@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import type pg from 'pg';
 import type { MessagingTopology } from '../../packages/contracts/src/index.js';
-import { listDeadLetters, type DeadLetterSummary } from '../../services/customer-service/src/inbox/dead-letter-queue.js';
+import { describeDeadLetter, type DeadLetter } from '../../packages/operations/src/index.js';
 import { TEST_RABBITMQ_URL } from './test-environment.js';
 import { queueTotals } from './infrastructure.js';
 
@@ -132,7 +132,7 @@ export interface PipelineAudit {
   acceptedNotStored: number[];
   deadRows: Array<{ id: number; orderId: number; attempts: number; lastError: string | null }>;
   pendingRows: number;
-  deadLetters: DeadLetterSummary[];
+  deadLetters: DeadLetter[];
   deadLetterCount: number;
 }
 
@@ -212,14 +212,20 @@ export async function auditPipeline(options: {
   };
 }
 
-async function readDeadLetters(topology: MessagingTopology): Promise<{ count: number; sample: DeadLetterSummary[] }> {
+async function readDeadLetters(topology: MessagingTopology): Promise<{ count: number; sample: DeadLetter[] }> {
   const connection = await amqp.connect(TEST_RABBITMQ_URL);
   try {
     const channel = await connection.createChannel();
     const { messageCount } = await channel.checkQueue(topology.deadLetterQueue);
-    await channel.close();
     // Looked at, not removed: the queue is evidence for whoever reads the failure.
-    const sample = messageCount === 0 ? [] : await listDeadLetters(connection, topology, 20);
+    const sample: DeadLetter[] = [];
+    while (sample.length < Math.min(messageCount, 20)) {
+      const message = await channel.get(topology.deadLetterQueue, { noAck: false });
+      if (message === false) break;
+      sample.push(describeDeadLetter(message));
+    }
+    channel.nackAll(true);
+    await channel.close();
     return { count: messageCount, sample };
   } finally {
     await connection.close();
@@ -241,7 +247,7 @@ export function violations(audit: PipelineAudit): string[] {
   if (audit.deadRows.length > 0) found.push(`${audit.deadRows.length} dead outbox rows: ${JSON.stringify(audit.deadRows.slice(0, 5))}`);
   if (audit.pendingRows > 0) found.push(`${audit.pendingRows} outbox rows still unpublished`);
   if (audit.deadLetterCount > 0) {
-    found.push(`${audit.deadLetterCount} dead letters: ${JSON.stringify(audit.deadLetters.slice(0, 5).map(({ messageId, reason }) => ({ messageId, reason })))}`);
+    found.push(`${audit.deadLetterCount} dead letters: ${JSON.stringify(audit.deadLetters.slice(0, 5).map(({ eventId, reason }) => ({ eventId, reason })))}`);
   }
   return found;
 }

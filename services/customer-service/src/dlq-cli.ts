@@ -1,14 +1,19 @@
-import amqp from 'amqplib';
-import { DependencyUnavailableError, runOnce } from '@orders/service-kit';
+import { connectOperationsBroker, peekDeadLetters, purgeDeadLetters, replayDeadLetters, type DeadLetterActionResult } from '@orders/operations';
+import { createLogger, runOnce } from '@orders/service-kit';
 import { loadConfig } from './config.js';
-import { listDeadLetters, purgeDeadLetters, replayDeadLetters } from './inbox/dead-letter-queue.js';
 
 const USAGE = `usage:
   npm run dlq -- list [--limit N]      show dead letters and why they failed (nothing is removed)
   npm run dlq -- replay [--limit N]    publish them to orders.v1 again (safe: events apply once)
   npm run dlq -- purge                 delete every dead letter`;
 
-// Operator command for customer_service.order.created.dlq.
+function failure(result: Exclude<DeadLetterActionResult, { ok: true }>): string {
+  return result.error === 'not_found'
+    ? `not in the dead-letter queue: ${result.missingEventIds.join(', ')}`
+    : `${result.unconfirmed} dead letter(s) were not confirmed by RabbitMQ and stay in the queue (${result.count} done)`;
+}
+
+// Operator command for customer_service.order.created.dlq: a face over @orders/operations.
 await runOnce('dlq', async () => {
   const [command, ...rest] = process.argv.slice(2);
   if (command !== 'list' && command !== 'replay' && command !== 'purge') {
@@ -23,36 +28,43 @@ await runOnce('dlq', async () => {
   }
   const config = loadConfig(process.env, 'operator');
   const topology = config.messaging;
-  let connection;
-  try {
-    connection = await amqp.connect(config.rabbitUrl);
-  } catch (error) {
-    throw new DependencyUnavailableError('RabbitMQ', new URL(config.rabbitUrl).host, error);
-  }
+  const broker = await connectOperationsBroker({
+    urls: config.rabbitUrls,
+    topology,
+    connectionName: 'dlq-cli',
+    logger: createLogger({ name: 'dlq-cli', level: 'warn', pretty: false }),
+  });
   try {
     switch (command) {
       case 'list': {
-        const letters = await listDeadLetters(connection, topology, limit);
+        const { letters, total } = await peekDeadLetters(broker, limit);
         for (const letter of letters) {
-          process.stdout.write(
-            `${letter.messageId ?? '(no message id)'}\t${letter.deadLetteredAt ?? ''}\t${letter.reason}\n    ${letter.body.slice(0, 300)}\n`,
-          );
+          const body = typeof letter.payload === 'string' ? letter.payload : JSON.stringify(letter.payload);
+          process.stdout.write(`${letter.eventId ?? '(no event id)'}\t${letter.deadLetteredAt ?? ''}\t${letter.reason}\n    ${body.slice(0, 300)}\n`);
         }
-        process.stdout.write(`${letters.length} dead letter(s) shown from ${topology.deadLetterQueue}\n`);
+        process.stdout.write(`${letters.length} of ${total} dead letter(s) shown from ${topology.deadLetterQueue}\n`);
         return 0;
       }
       case 'replay': {
-        const replayed = await replayDeadLetters(connection, topology, limit);
-        process.stdout.write(`${replayed} dead letter(s) published to ${topology.exchange} again\n`);
+        const result = await replayDeadLetters(broker, { all: true }, limit);
+        if (!result.ok) {
+          process.stderr.write(`${failure(result)}\n`);
+          return 1;
+        }
+        process.stdout.write(`${result.count} dead letter(s) published to ${topology.exchange} again\n`);
         return 0;
       }
       case 'purge': {
-        const purged = await purgeDeadLetters(connection, topology);
-        process.stdout.write(`${purged} dead letter(s) deleted from ${topology.deadLetterQueue}\n`);
+        const result = await purgeDeadLetters(broker, { all: true });
+        if (!result.ok) {
+          process.stderr.write(`${failure(result)}\n`);
+          return 1;
+        }
+        process.stdout.write(`${result.count} dead letter(s) deleted from ${topology.deadLetterQueue}\n`);
         return 0;
       }
     }
   } finally {
-    await connection.close();
+    await broker.close();
   }
 });

@@ -67,31 +67,3 @@ export async function recordFailures(trx: Transaction<OrderDatabase>, failures: 
   `.execute(trx);
   return result.rows.filter((row) => row.dead).length;
 }
-
-export interface DeadEvent {
-  id: number;
-  event_id: string;
-  aggregate_id: number;
-  attempts: number;
-  last_error: string | null;
-  dead_at: Date;
-  created_at: Date;
-}
-
-export async function listDeadEvents(db: Kysely<OrderDatabase>, limit: number): Promise<DeadEvent[]> {
-  const result = await sql<DeadEvent>`
-    select id, event_id, aggregate_id, attempts, last_error, dead_at, created_at
-    from outbox_events where dead_at is not null order by id limit ${limit}
-  `.execute(db);
-  return result.rows;
-}
-
-/** Gives dead rows a fresh set of attempts, due now; returns how many. */
-export async function retryDeadEvents(db: Kysely<OrderDatabase>, ids: number[] | 'all'): Promise<number> {
-  const result = await sql`
-    update outbox_events
-    set dead_at = null, attempts = 0, next_attempt_at = now()
-    where dead_at is not null and (${ids === "all"}::boolean or id = any(${ids === 'all' ? [] : ids}::bigint[]))
-  `.execute(db);
-  return Number(result.numAffectedRows ?? 0n);
-}

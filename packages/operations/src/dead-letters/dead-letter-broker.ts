@@ -1,0 +1,45 @@
+import type { MessagingTopology } from '@orders/contracts';
+import type { QueuedMessage } from './dead-letter.js';
+
+/** What the broker answered for one publish: only `confirmed` means RabbitMQ has the copy. */
+export type PublishOutcome = 'confirmed' | 'rejected' | 'unconfirmed';
+
+export interface PublishProperties {
+  persistent: true;
+  contentType?: string | undefined;
+  messageId?: string | undefined;
+  type?: string | undefined;
+  timestamp?: number | undefined;
+  headers: Record<string, unknown>;
+}
+
+export interface OutgoingCopy {
+  exchange: string;
+  routingKey: string;
+  content: Buffer;
+  properties: PublishProperties;
+}
+
+/** The channel operations a sweep of the dead-letter queue needs (an amqplib channel has them). */
+export interface DeadLetterChannel {
+  checkQueue(queue: string): Promise<{ messageCount: number }>;
+  get(queue: string, options: { noAck: boolean }): Promise<QueuedMessage | false>;
+  ack(message: QueuedMessage, allUpTo: boolean): void;
+  nack(message: QueuedMessage, allUpTo: boolean, requeue: boolean): void;
+  purgeQueue(queue: string): Promise<{ messageCount: number }>;
+  close(): Promise<void>;
+}
+
+/** The broker as dead-letter operations see it: a channel to take messages with, and the confirmed publish. */
+export interface DeadLetterBroker {
+  topology: MessagingTopology;
+  /** False while the connection is down: operations refuse to start rather than half-run. */
+  isConnected(): boolean;
+  openChannel(): Promise<DeadLetterChannel>;
+  /** The confirmed, mandatory publish of service-kit's broker layer: one outcome per message, in order. */
+  publish(messages: readonly OutgoingCopy[]): Promise<PublishOutcome[]>;
+}
+
+export class BrokerUnavailableError extends Error {
+  override name = 'BrokerUnavailableError';
+}

@@ -67,9 +67,11 @@ export interface IntakeLimits {
   maxOrdersInFlight: number;
   /** Orders stored by one group-commit statement at most. */
   maxWriteBatch: number;
+  /** Group-commit statements running at once. */
+  writeStatementsInFlight: number;
 }
 
-export const DEFAULT_INTAKE_LIMITS: Readonly<IntakeLimits> = Object.freeze({ maxOrdersInFlight: 256, maxWriteBatch: 128 });
+export const DEFAULT_INTAKE_LIMITS: Readonly<IntakeLimits> = Object.freeze({ maxOrdersInFlight: 256, maxWriteBatch: 128, writeStatementsInFlight: 2 });
 
 /** Which process reads the config: production refuses the default secrets only where they are used. */
 export type OrderServiceRole = 'api' | 'outbox-worker' | 'operator';
@@ -90,6 +92,7 @@ export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServ
     intake: {
       maxOrdersInFlight: readInteger(env, 'ORDER_INTAKE_MAX_IN_FLIGHT', DEFAULT_INTAKE_LIMITS.maxOrdersInFlight, { min: 1, max: 100_000 }),
       maxWriteBatch: readInteger(env, 'ORDER_WRITE_BATCH_MAX', DEFAULT_INTAKE_LIMITS.maxWriteBatch, { min: 1, max: 10_000 }),
+      writeStatementsInFlight: readInteger(env, 'ORDER_WRITE_STATEMENTS_IN_FLIGHT', DEFAULT_INTAKE_LIMITS.writeStatementsInFlight, { min: 1, max: 64 }),
     },
     logging: readLoggingConfig(env),
     otlpEndpoint: readOptionalString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),

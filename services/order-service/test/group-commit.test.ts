@@ -12,6 +12,7 @@ import {
   type RunningOrderService,
 } from '../../../test/support/running-services.js';
 import { openTestPool } from '../../../test/support/test-pool.js';
+import { DEFAULT_INTAKE_LIMITS } from '../src/config.js';
 
 // Orders that arrive while a write is in flight are stored together by the
 // next statement. To make a batch on purpose, a "HoldA-" order holds the
@@ -32,7 +33,12 @@ let customerId: number;
 beforeAll(async () => {
   databases = await createIsolatedDatabases();
   customerService = await startCustomerService({ databaseUrl: databases.customerDatabaseUrl });
-  orderService = await startOrderService({ databaseUrl: databases.orderDatabaseUrl, customerServiceUrl: customerService.url });
+  // One statement at a time, so one held statement holds the writer.
+  orderService = await startOrderService({
+    databaseUrl: databases.orderDatabaseUrl,
+    customerServiceUrl: customerService.url,
+    intake: { ...DEFAULT_INTAKE_LIMITS, writeStatementsInFlight: 1 },
+  });
   orderDb = openTestPool(databases.orderDatabaseUrl);
   await orderDb.query(`
     create function hold_orders() returns trigger language plpgsql as $$

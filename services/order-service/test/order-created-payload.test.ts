@@ -58,7 +58,7 @@ function expectValidEvents(bodies: Buffer[], orderIds: number[]): OrderCreatedV1
 
 describe('order.created as the order write builds it', () => {
   it('is stored, and published, valid by the contract schema for every status and edge value', async () => {
-    const outcomes = await createOrdersRepository(database.db).insertOrdersWithEvents(
+    const outcomes = await createOrdersRepository(database).insertOrdersWithEvents(
       EDGE_ORDERS.map((order) => ({ order, eventId: randomUUID(), traceparent: undefined, idempotency: undefined })),
     );
     const orderIds = outcomes.map((outcome) => (outcome.status === 'written' ? outcome.row.id : -1));

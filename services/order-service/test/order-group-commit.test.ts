@@ -39,7 +39,7 @@ describe('group commit', () => {
   it('sends a lone write at once, and batches what queued while it was in flight, bounded in size', async () => {
     const insert = controlledInsert();
     let hints = 0;
-    const commit = createOrderGroupCommit({ insertBatch: insert.insertBatch, maxBatchSize: 3, onCommitted: () => (hints += 1) });
+    const commit = createOrderGroupCommit({ insertBatch: insert.insertBatch, maxBatchSize: 3, maxStatementsInFlight: 1, onCommitted: () => (hints += 1) });
 
     const answers = ['a', 'b', 'c', 'd', 'e'].map((name) => commit.write(write(name)));
     expect(insert.batches).toEqual([['a']]);
@@ -59,6 +59,21 @@ describe('group commit', () => {
     expect(hints).toBe(3);
   });
 
+  it('keeps at most maxStatementsInFlight statements running, and batches behind them', async () => {
+    const insert = controlledInsert();
+    const commit = createOrderGroupCommit({ insertBatch: insert.insertBatch, maxBatchSize: 10, maxStatementsInFlight: 2, onCommitted: () => undefined });
+
+    const answers = ['a', 'b', 'c', 'd'].map((name) => commit.write(write(name)));
+    expect(insert.batches).toEqual([['a'], ['b']]);
+    insert.finishNext();
+    await answers[0];
+    await nextTurn();
+    expect(insert.batches).toEqual([['a'], ['b'], ['c', 'd']]);
+    insert.finishNext();
+    insert.finishNext();
+    expect((await Promise.all(answers)).map((outcome) => outcome.status)).toEqual(['written', 'written', 'written', 'written']);
+  });
+
   /** A first write held open until `open()`, then batches of the rest through `failing`. */
   function behindAHeldWrite(failing: (writes: readonly OrderToWrite[]) => Promise<WriteOutcome[]>) {
     const batches: string[][] = [];
@@ -76,6 +91,7 @@ describe('group commit', () => {
         return failing(writes);
       },
       maxBatchSize: 10,
+      maxStatementsInFlight: 1,
       onCommitted: () => undefined,
     });
     return { commit, batches, open: () => open() };

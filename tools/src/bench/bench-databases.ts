@@ -10,6 +10,8 @@ export const BENCH_DATABASE_PREFIX = 'orders_bench_';
 export interface BenchDatabases {
   orderUrl: string;
   customerUrl: string;
+  /** A scratch copy of the order schema, no service attached: where the intake baselines write. */
+  scratchOrderUrl: string;
   /** Small pools for the bench's own reads and preloads; the baselines open their own. */
   order: pg.Pool;
   customer: pg.Pool;
@@ -22,8 +24,9 @@ export function databaseUrl(adminUrl: string, name: string): string {
   return url.toString();
 }
 
-function namesOf(runId: string): { order: string; customer: string } {
-  return { order: `${BENCH_DATABASE_PREFIX}${runId}_order`, customer: `${BENCH_DATABASE_PREFIX}${runId}_customer` };
+function namesOf(runId: string): { order: string; customer: string; scratch: string } {
+  const prefix = `${BENCH_DATABASE_PREFIX}${runId}`;
+  return { order: `${prefix}_order`, customer: `${prefix}_customer`, scratch: `${prefix}_scratch` };
 }
 
 /** A pool whose idle-connection errors are heard: a database dropped WITH (FORCE) at cleanup must not crash the run. */
@@ -54,9 +57,11 @@ export async function createBenchDatabases(options: { root: string; adminUrl: st
   await dropBenchDatabases(options.adminUrl, options.runId);
   const orderUrl = databaseUrl(options.adminUrl, names.order);
   const customerUrl = databaseUrl(options.adminUrl, names.customer);
+  const scratchOrderUrl = databaseUrl(options.adminUrl, names.scratch);
   const setups = [
     { entry: 'services/order-service/dist/db/setup.js', url: orderUrl },
     { entry: 'services/customer-service/dist/db/setup.js', url: customerUrl },
+    { entry: 'services/order-service/dist/db/setup.js', url: scratchOrderUrl },
   ];
   await Promise.all(
     setups.map(async ({ entry, url }) => {
@@ -77,6 +82,7 @@ export async function createBenchDatabases(options: { root: string; adminUrl: st
   return {
     orderUrl,
     customerUrl,
+    scratchOrderUrl,
     order,
     customer,
     async close() {
@@ -88,7 +94,7 @@ export async function createBenchDatabases(options: { root: string; adminUrl: st
 export async function dropBenchDatabases(adminUrl: string, runId: string): Promise<void> {
   const names = namesOf(runId);
   await withAdmin(adminUrl, async (client) => {
-    for (const name of [names.order, names.customer]) {
+    for (const name of [names.order, names.customer, names.scratch]) {
       await client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`);
     }
   });
@@ -98,7 +104,7 @@ export async function dropBenchDatabases(adminUrl: string, runId: string): Promi
 export async function benchRunsWithDatabases(adminUrl: string): Promise<string[]> {
   return withAdmin(adminUrl, async (client) => {
     const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${BENCH_DATABASE_PREFIX}%`]);
-    const ids = rows.map((row) => /^orders_bench_(\d+)_(order|customer)$/.exec(row.datname)?.[1]).filter((id) => id !== undefined);
+    const ids = rows.map((row) => /^orders_bench_(\d+)_(order|customer|scratch)$/.exec(row.datname)?.[1]).filter((id) => id !== undefined);
     return [...new Set(ids)];
   });
 }

@@ -15,6 +15,7 @@ export interface BenchSettings {
     cacheOffSeconds: number;
   };
   wakeup: { seconds: number };
+  overload: { connections: number; seconds: number };
   outboxDrain: { rows: number; deadlineMs: number };
   consumerDrain: { messages: number; deadlineMs: number; baselinePoolSize: number };
   latency: { rate: number; seconds: number; idleSeconds: number };
@@ -26,6 +27,7 @@ const FULL: BenchSettings = {
   budgetMs: 330_000,
   intake: { connections: 32, warmupSeconds: 2, seconds: 8, cacheOffSeconds: 5 },
   wakeup: { seconds: 5 },
+  overload: { connections: 512, seconds: 8 },
   outboxDrain: { rows: 50_000, deadlineMs: 45_000 },
   // 16 connections: the services' default pool size, a fair shot for a design whose only lever is parallelism.
   consumerDrain: { messages: 50_000, deadlineMs: 35_000, baselinePoolSize: 16 },
@@ -38,6 +40,7 @@ const QUICK: BenchSettings = {
   budgetMs: 150_000,
   intake: { connections: 32, warmupSeconds: 1, seconds: 2, cacheOffSeconds: 1 },
   wakeup: { seconds: 1 },
+  overload: { connections: 512, seconds: 2 },
   outboxDrain: { rows: 2_000, deadlineMs: 20_000 },
   consumerDrain: { messages: 2_000, deadlineMs: 20_000, baselinePoolSize: 16 },
   latency: { rate: 100, seconds: 3, idleSeconds: 2 },
@@ -67,7 +70,7 @@ export function pipelineTuning(env: NodeJS.ProcessEnv): PipelineTuning {
   };
 }
 
-export const STEP_IDS = ['intake', 'wakeup', 'outbox-drain', 'consumer-drain', 'latency', 'sustained', 'memory'] as const;
+export const STEP_IDS = ['intake', 'wakeup', 'overload', 'outbox-drain', 'consumer-drain', 'latency', 'sustained', 'memory'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
 export interface CommandLine {

@@ -10,6 +10,8 @@ import type { LatencyChartInput, ThroughputChartInput } from './svg-charts.js';
 
 /** What every step gets: the running system, direct access to its stores, and a way to report progress. */
 export interface BenchContext {
+  /** The repository root: services run from their builds under it. */
+  root: string;
   settings: BenchSettings;
   tuning: PipelineTuning;
   /** Aborted by Ctrl-C, the run's time budget, or a service crashing during the step. */
@@ -30,6 +32,7 @@ export interface BenchContext {
 
 export interface SharedFigures {
   httpIntakeRate?: number;
+  httpIntakeP99Ms?: number;
 }
 
 export interface StepResult {

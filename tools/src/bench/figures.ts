@@ -8,6 +8,8 @@ export type Goal =
   | { kind: 'ratio-at-least'; ratio: number }
   /** value must not exceed this, in the figure's unit. */
   | { kind: 'at-most'; limit: number }
+  /** value must reach this, in the figure's unit. */
+  | { kind: 'at-least'; limit: number }
   | { kind: 'none' };
 
 export type Verdict = 'pass' | 'fail' | 'info' | 'not run' | 'error';
@@ -45,6 +47,8 @@ function goalText(spec: FigureSpec): string {
       return `≥ ${spec.goal.ratio} × baseline`;
     case 'at-most':
       return `≤ ${spec.goal.limit} ${spec.unit}`;
+    case 'at-least':
+      return `≥ ${spec.goal.limit.toLocaleString('en-US')} ${spec.unit}`;
     case 'none':
       return '—';
   }
@@ -68,6 +72,9 @@ export function judge(spec: FigureSpec, measured: Measured | undefined, stepStat
         break;
       case 'at-most':
         verdict = value <= spec.goal.limit ? 'pass' : 'fail';
+        break;
+      case 'at-least':
+        verdict = value >= spec.goal.limit ? 'pass' : 'fail';
         break;
       case 'none':
         verdict = 'info';

@@ -67,7 +67,7 @@ export const latencyStep: BenchStep = {
       title: 'End-to-end latency p99',
       unit: 'ms',
       baselineLabel: 'seed design on paper (5 s poll)',
-      goal: { kind: 'at-most', limit: 25 },
+      goal: { kind: 'at-most', limit: 10 },
     },
     {
       id: 'idle.worker-cpu',

@@ -14,6 +14,7 @@ import { latencyStep } from './latency-step.js';
 import { removeLeftoversOfDeadRuns, runMarker } from './leftovers.js';
 import { memoryStep } from './memory-step.js';
 import { outboxDrainStep } from './outbox-drain-step.js';
+import { overloadStep } from './overload-step.js';
 import { createBacklogProbe } from './pipeline-backlog.js';
 import { createProgress, type Progress } from './progress.js';
 import { fileStamp, formatTable, writeReports, type BenchReport, type StepOutcome } from './report-writer.js';
@@ -31,7 +32,7 @@ const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgre
 const RABBITMQ_URL = process.env.BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 /** Intake first: the sustained step compares itself with its figure. Memory last: it reads the peaks of all the others. */
-const STEPS: readonly BenchStep[] = [intakeStep, wakeupStep, outboxDrainStep, consumerDrainStep, latencyStep, sustainedStep, memoryStep];
+const STEPS: readonly BenchStep[] = [intakeStep, wakeupStep, overloadStep, outboxDrainStep, consumerDrainStep, latencyStep, sustainedStep, memoryStep];
 
 interface Resources {
   databases?: BenchDatabases;
@@ -166,6 +167,7 @@ async function main(): Promise<number> {
     monitor.start();
     const shared: SharedFigures = {};
     const base: Omit<BenchContext, 'signal'> = {
+      root: ROOT,
       settings,
       tuning: pipelineTuning(process.env),
       system,

@@ -21,6 +21,8 @@ export interface OrderServiceDeps {
   newEventId: () => string;
   /** config.intake; tests may leave it out. */
   intake?: IntakeLimits;
+  /** config.logging.accessLog; on when left out. */
+  accessLog?: boolean;
 }
 
 const API_VERSION = '1.0.0';
@@ -32,6 +34,7 @@ export async function buildApp(deps: OrderServiceDeps): Promise<HttpApp> {
     metrics: deps.metrics,
     tracing: deps.tracing,
     isReady: () => isDatabaseReachable(deps.database.pool),
+    accessLog: deps.accessLog,
     openapi: {
       title: 'Order Service',
       version: API_VERSION,
@@ -41,11 +44,12 @@ export async function buildApp(deps: OrderServiceDeps): Promise<HttpApp> {
   const messaging = orderMessagingDocument(API_VERSION);
   app.get('/asyncapi.json', { schema: { hide: true } }, async () => messaging);
   const intake = deps.intake ?? DEFAULT_INTAKE_LIMITS;
-  const orders = createOrdersRepository(deps.database.db);
+  const orders = createOrdersRepository(deps.database);
   const writeMetrics = observeOrderWrites(deps.metrics);
   const groupCommit = createOrderGroupCommit({
     insertBatch: (writes) => orders.insertOrdersWithEvents(writes),
     maxBatchSize: intake.maxWriteBatch,
+    maxStatementsInFlight: intake.writeStatementsInFlight,
     onCommitted: () => {
       deps.outboxWakeup.notify();
     },

@@ -1,10 +1,11 @@
-import { isTransientDatabaseError } from '@orders/service-kit';
 import type { OrderToWrite, WriteOutcome } from './orders.repository.js';
 
 export interface OrderGroupCommitOptions {
   /** Stores a batch in one statement and transaction; one outcome per write, in order. */
   insertBatch(writes: readonly OrderToWrite[]): Promise<WriteOutcome[]>;
   maxBatchSize: number;
+  /** Batch statements in flight at once (each on its own pooled connection). */
+  maxStatementsInFlight: number;
   /** After each committed batch that stored an order: the one wake-up hint for the whole batch. */
   onCommitted(): void;
   /** Batch sizes and retries, for the metrics. */
@@ -18,12 +19,14 @@ interface Waiting {
 }
 
 /**
- * Group commit for order writes: while one batch statement is in flight,
- * the writes that arrive queue up, and the next statement takes all of them
- * (up to maxBatchSize). Nothing ever waits for company: a write that finds no
- * statement in flight goes at once, alone, so at low load latency is one
- * statement; under load many orders share a round trip, a transaction and a
- * WAL flush, which is what a commit costs.
+ * Group commit for order writes: while the batch statements in flight
+ * (maxStatementsInFlight) run, the writes that arrive queue up, and the next
+ * statement takes all of them (up to maxBatchSize). Nothing ever waits for
+ * company: a write that finds a statement slot free goes at once, alone, so
+ * at low load latency is one statement; under load many orders share a round
+ * trip, a transaction and a WAL flush, which is what a commit costs. More
+ * than one statement in flight lets the database flush one batch while it
+ * executes the next.
  *
  * The queue needs no bound of its own: every queued write is a request the
  * admission control let in, and it admits a bounded number at a time.
@@ -39,7 +42,6 @@ interface Waiting {
  */
 export function createOrderGroupCommit(options: OrderGroupCommitOptions) {
   const queue: Waiting[] = [];
-  let writing = false;
 
   async function writeBatch(batch: Waiting[]): Promise<void> {
     let outcomes: WriteOutcome[];
@@ -62,16 +64,17 @@ export function createOrderGroupCommit(options: OrderGroupCommitOptions) {
     });
   }
 
-  async function drain(): Promise<void> {
-    writing = true;
-    try {
-      while (queue.length > 0) {
-        const batch = queue.splice(0, options.maxBatchSize);
-        options.observe?.batch(batch.length);
-        await writeBatch(batch);
-      }
-    } finally {
-      writing = false;
+  let inFlight = 0;
+
+  function startBatches(): void {
+    while (inFlight < options.maxStatementsInFlight && queue.length > 0) {
+      const batch = queue.splice(0, options.maxBatchSize);
+      options.observe?.batch(batch.length);
+      inFlight += 1;
+      void writeBatch(batch).finally(() => {
+        inFlight -= 1;
+        startBatches();
+      });
     }
   }
 
@@ -80,7 +83,7 @@ export function createOrderGroupCommit(options: OrderGroupCommitOptions) {
     write: (write: OrderToWrite): Promise<WriteOutcome> =>
       new Promise<WriteOutcome>((resolve, reject) => {
         queue.push({ write, resolve, reject });
-        if (!writing) void drain();
+        startBatches();
       }),
     /** Writes waiting for the next statement. */
     queued: () => queue.length,
@@ -89,8 +92,14 @@ export function createOrderGroupCommit(options: OrderGroupCommitOptions) {
 
 export type OrderGroupCommit = ReturnType<typeof createOrderGroupCommit>;
 
-/** A server-reported error that is not about the connection: the statement, and so its transaction, committed nothing. */
+/**
+ * The server answered the statement with an error (a SQLSTATE) that is about
+ * the statement, so it, and its transaction, committed nothing. Not so for
+ * the classes about the connection or the server itself (08 connection,
+ * 53 resources, 57 operator intervention such as a terminated backend,
+ * 58 system, XX internal), after which the outcome is not known.
+ */
 function refusedWithoutCommitting(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !isTransientDatabaseError(error);
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57|58|XX)/.test(code);
 }

@@ -1,5 +1,4 @@
-import { CompiledQuery, type Kysely } from 'kysely';
-import type { OrderDatabase } from '../db/schema.js';
+import type { OrderDb } from '../db/database.js';
 import type { OrderRow } from './order.js';
 import { PLACE_ORDERS_STATEMENT, placeOrdersParameters, type OrderToWrite } from './place-orders-statement.js';
 
@@ -15,15 +14,17 @@ export interface IdempotentOrder {
 /** A row of PLACE_ORDERS_STATEMENT: all null where the order's key was already taken. */
 type PlacedRow = OrderRow | { [Column in keyof OrderRow]: null };
 
-export function createOrdersRepository(db: Kysely<OrderDatabase>) {
+export function createOrdersRepository({ db, pool }: OrderDb) {
   return {
     /**
      * Stores a batch of orders with their events and keys in one statement
      * (see PLACE_ORDERS_STATEMENT for the guarantees): one outcome per write,
-     * in the writes' order.
+     * in the writes' order. A named (prepared) statement: planning this
+     * statement costs more than running it for a small batch, so each
+     * connection plans it once.
      */
     async insertOrdersWithEvents(writes: readonly OrderToWrite[]): Promise<WriteOutcome[]> {
-      const result = await db.executeQuery<PlacedRow>(CompiledQuery.raw(PLACE_ORDERS_STATEMENT, placeOrdersParameters(writes)));
+      const result = await pool.query<PlacedRow>({ name: 'place-orders', text: PLACE_ORDERS_STATEMENT, values: placeOrdersParameters(writes) });
       if (result.rows.length !== writes.length) throw new Error(`order batch of ${writes.length} returned ${result.rows.length} rows`);
       return result.rows.map((row) => (row.id === null ? { status: 'idempotency_key_taken' } : { status: 'written', row }));
     },

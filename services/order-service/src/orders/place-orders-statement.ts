@@ -10,14 +10,16 @@ export interface OrderToWrite {
 }
 
 // ISO 8601 with milliseconds in UTC, as the API shows created_at. Written in
-// pieces because pgbench reads every colon-name as one of its variables, even
-// inside a string literal, and it must send this statement unchanged.
-const ISO_8601_UTC_MILLISECONDS = `'YYYY-MM-DD"T"HH24' || ':MI' || ':SS.MS"Z"'`;
+// pieces, each colon its own literal, because pgbench reads a colon before a
+// name as one of its variables, even inside a string, and it must send this
+// statement unchanged.
+const CREATED_AT_UTC = `p.created_at at time zone 'UTC'`;
+const OCCURRED_AT = `to_char(${CREATED_AT_UTC}, 'YYYY-MM-DD"T"HH24') || ':' || to_char(${CREATED_AT_UTC}, 'MI') || ':' || to_char(${CREATED_AT_UTC}, 'SS.MS"Z"')`;
 
 /** The event is built from the stored row, field by field as the contract names them. */
 const ORDER_CREATED_PAYLOAD = orderCreatedJsonbSql({
   event_id: 'r.event_id::text',
-  occurred_at: `to_char(p.created_at at time zone 'UTC', ${ISO_8601_UTC_MILLISECONDS})`,
+  occurred_at: OCCURRED_AT,
   order_id: 'p.id',
   customer_id: 'p.customer_id',
   product_name: 'p.product_name',
@@ -36,7 +38,9 @@ const ORDER_CREATED_PAYLOAD = orderCreatedJsonbSql({
  * Idempotency: the keys are claimed first (`on conflict do nothing`), and
  * only an order whose key was claimed, or that has none, is inserted. A key
  * held by a transaction still in flight makes this one wait for it; if that
- * one commits the key stays theirs, if it aborts the key is claimed here. So
+ * one commits the key stays theirs, if it aborts the key is claimed here
+ * (keys are claimed in key order, so two batches never wait for each other
+ * in a circle). So
  * one key gives one order, whether the colliding requests share a batch or
  * not, and a collision never fails the other orders of the batch. Order ids
  * are drawn from the identity's own sequence up front so the key can name its
@@ -62,6 +66,7 @@ with r as materialized (
 ), claimed_keys as (
   insert into idempotency_keys (key, request_fingerprint, order_id)
   select r.idempotency_key, r.fingerprint, r.order_id from r where r.idempotency_key is not null
+  order by r.idempotency_key
   on conflict (key) do nothing
   returning order_id
 ), p as (

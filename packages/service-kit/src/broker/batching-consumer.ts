@@ -43,6 +43,15 @@ function settleQuietly(settle: () => void): void {
   }
 }
 
+function toDelivery(from: Channel, message: ConsumeMessage, isLive: () => boolean): Delivery {
+  return {
+    message,
+    ack: () => settleQuietly(() => from.ack(message)),
+    requeue: () => settleQuietly(() => from.nack(message, false, true)),
+    isLive,
+  };
+}
+
 /**
  * The batching consumer skeleton: attach, prefetch, deliver in batches, drain
  * on stop. Deliveries that arrive in one socket read are dispatched in one
@@ -76,12 +85,7 @@ export function createBatchingConsumer(options: BatchingConsumerOptions): Batchi
       from.close().catch(() => undefined);
       return;
     }
-    waiting.push({
-      message,
-      ack: () => settleQuietly(() => from.ack(message)),
-      requeue: () => settleQuietly(() => from.nack(message, false, true)),
-      isLive: () => channel.isCurrent(from),
-    });
+    waiting.push(toDelivery(from, message, () => channel.isCurrent(from)));
     schedulePump();
   }
 

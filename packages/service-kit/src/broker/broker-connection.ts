@@ -1,18 +1,17 @@
-import amqp, { type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import type { Logger } from '../observability/logger.js';
 import type { Registry } from '../observability/metrics.js';
 import { DependencyUnavailableError } from '../lifecycle/startup-errors.js';
 import { sleep } from '../lifecycle/sleep.js';
 import { observeBrokerConnection } from './broker-metrics.js';
-import { describeNode, withHeartbeat } from './broker-node.js';
+import { describeNode } from './broker-node.js';
+import { closeModel, openAndSetUp } from './open-node.js';
 import { topologyMismatch } from './declare-errors.js';
-import { nextFailoverStep, type FailoverPolicy } from './failover-plan.js';
+import { nextFailoverStep, type FailoverPolicy, type FailoverStep } from './failover-plan.js';
 
 export interface BrokerConnectionOptions {
   /** One or more nodes of one cluster (RABBITMQ_URL split on commas). */
-  urls?: readonly string[];
-  /** Transitional: one node, for callers not yet moved to `urls`. */
-  url?: string;
+  urls: readonly string[];
   /** Shown in RabbitMQ's management UI, so an operator can tell the processes apart. */
   connectionName: string;
   logger: Logger;
@@ -24,8 +23,6 @@ export interface BrokerConnectionOptions {
    * is closed and the next attempt made, as if the node had not answered.
    */
   setup?: (model: ChannelModel) => Promise<void>;
-  /** Transitional name of `setup`. */
-  onConnected?: (model: ChannelModel) => Promise<void>;
   /** Rounds over the whole list at start before giving up with one line (default 2). */
   startupRounds?: number;
   failover?: FailoverPolicy;
@@ -48,31 +45,7 @@ export interface BrokerConnection {
   close(): Promise<void>;
 }
 
-/**
- * Closes politely, but not forever: on a silent link (a blackholed network)
- * close-ok never comes, so after a short wait the socket is simply destroyed.
- */
-async function closeModel(model: ChannelModel): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), 2_000);
-  });
-  const closing = model.close().catch(() => undefined);
-  const result = await Promise.race([closing, late]);
-  clearTimeout(timer);
-  if (result === 'late') (model as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-}
-
 const DEFAULT_FAILOVER: FailoverPolicy = { initialDelayMs: 200, maxDelayMs: 5_000 };
-
-async function openNode(url: string, connectionName: string): Promise<ChannelModel> {
-  return amqp.connect(withHeartbeat(url, 5), {
-    clientProperties: { connection_name: connectionName },
-    // A node that takes connections but never answers (a blackholed network)
-    // fails the attempt after this long instead of hanging it.
-    timeout: 5_000,
-  });
-}
 
 /**
  * Connects to the first node of the list that answers, then keeps a
@@ -84,8 +57,7 @@ async function openNode(url: string, connectionName: string): Promise<ChannelMod
  * a queue exists with other arguments fails with one line naming the queue.
  */
 export async function connectToBroker(options: BrokerConnectionOptions): Promise<BrokerConnection> {
-  const urls = options.urls ?? (options.url === undefined ? [] : [options.url]);
-  const setup = options.setup ?? options.onConnected;
+  const { urls } = options;
   const nodes = urls.map(describeNode);
   if (nodes.length === 0) throw new Error('connectToBroker needs at least one URL');
   const { logger } = options;
@@ -104,26 +76,13 @@ export async function connectToBroker(options: BrokerConnectionOptions): Promise
 
   /** One attempt on one node: open, set up, and watch it. Throws when the attempt fails. */
   async function attempt(node: number): Promise<void> {
-    const opened = await openNode(urls[node] ?? '', options.connectionName);
-    // Without a listener an 'error' event would crash the process; the 'close' that follows does the work.
-    opened.on('error', (error: Error) => logger.debug({ err: error }, 'RabbitMQ connection error'));
-    try {
-      await setup?.(opened);
-    } catch (error) {
-      await closeModel(opened);
-      throw error;
-    }
+    const opened = await openAndSetUp(urls[node] ?? '', options.connectionName, logger, options.setup);
     if (stopping.signal.aborted) {
       await closeModel(opened);
       return;
     }
-    opened.on('blocked', (reason: string) => {
-      blocked = true;
-      logger.warn({ broker: nodes[node], reason }, 'RabbitMQ blocks publishing on this connection (resource alarm)');
-    });
-    opened.on('unblocked', () => {
-      blocked = false;
-      logger.info({ broker: nodes[node] }, 'RabbitMQ unblocked publishing');
+    watchBlocking(opened, nodes[node], logger, (now) => {
+      blocked = now;
     });
     opened.on('close', (error?: Error) => {
       if (model !== opened) return;
@@ -135,14 +94,8 @@ export async function connectToBroker(options: BrokerConnectionOptions): Promise
     });
     index = node;
     model = opened;
-    const where = nodes[node];
-    if (lastNode !== undefined && lastNode !== where) {
-      metrics.failedOver();
-      logger.warn({ broker: where, from: lastNode }, 'connected to another RabbitMQ node (failover)');
-    } else {
-      logger.info({ broker: where }, lastNode === undefined ? 'connected to RabbitMQ' : 'reconnected to RabbitMQ');
-    }
-    lastNode = where;
+    if (announceNode(logger, nodes[node], lastNode)) metrics.failedOver();
+    lastNode = nodes[node];
   }
 
   async function reconnect(): Promise<void> {
@@ -166,38 +119,14 @@ export async function connectToBroker(options: BrokerConnectionOptions): Promise
     }
   }
 
-  await connectAtStart();
-
-  async function connectAtStart(): Promise<void> {
-    const attempts = nodes.length * (options.startupRounds ?? 2);
-    let lastError: unknown;
-    for (let failures = 0; failures < attempts; failures += 1) {
-      const node = failures % nodes.length;
-      // The first round goes straight through the list; later rounds back off.
-      if (failures >= nodes.length) await sleep(nextFailoverStep(nodes.length, node, failures - nodes.length, policy, options.random).delayMs);
-      try {
-        await attempt(node);
-        return;
-      } catch (error) {
-        const mismatch = topologyMismatch(error);
-        if (mismatch !== undefined) throw mismatch;
-        lastError = error;
-      }
-    }
-    throw new DependencyUnavailableError('RabbitMQ', nodes.join(', '), lastError);
-  }
-
-  function current(): ChannelModel {
-    if (model === undefined) throw new Error('not connected to RabbitMQ');
-    return model;
-  }
+  await connectAtStart(nodes, options.startupRounds ?? 2, (failures, node) => nextFailoverStep(nodes.length, node, failures, policy, options.random), attempt);
 
   return {
     isConnected: () => model !== undefined,
     currentNode: () => (model === undefined ? undefined : nodes[index]),
     isBlocked: () => blocked,
-    createChannel: async () => current().createChannel(),
-    createConfirmChannel: async () => current().createConfirmChannel(),
+    createChannel: async () => connected(model).createChannel(),
+    createConfirmChannel: async () => connected(model).createConfirmChannel(),
     async close() {
       stopping.abort();
       const open = model;
@@ -205,4 +134,58 @@ export async function connectToBroker(options: BrokerConnectionOptions): Promise
       if (open !== undefined) await closeModel(open);
     },
   };
+}
+
+/**
+ * The first round goes straight through the list; later rounds back off.
+ * A declaration refused for a queue's arguments stops at once: no other
+ * node can answer it differently.
+ */
+async function connectAtStart(
+  nodes: readonly string[],
+  rounds: number,
+  step: (failures: number, node: number) => FailoverStep,
+  attempt: (node: number) => Promise<void>,
+): Promise<void> {
+  let lastError: unknown;
+  for (let failures = 0; failures < nodes.length * rounds; failures += 1) {
+    const node = failures % nodes.length;
+    if (failures >= nodes.length) await sleep(step(failures - nodes.length, node).delayMs);
+    try {
+      await attempt(node);
+      return;
+    } catch (error) {
+      const mismatch = topologyMismatch(error);
+      if (mismatch !== undefined) throw mismatch;
+      lastError = error;
+    }
+  }
+  throw new DependencyUnavailableError('RabbitMQ', nodes.join(', '), lastError);
+}
+
+function connected(model: ChannelModel | undefined): ChannelModel {
+  if (model === undefined) throw new Error('not connected to RabbitMQ');
+  return model;
+}
+
+/** The broker says so when a memory or disk alarm blocks publishing on a connection, and when it ends. */
+function watchBlocking(model: ChannelModel, node: string | undefined, logger: Logger, setBlocked: (blocked: boolean) => void): void {
+  model.on('blocked', (reason: string) => {
+    setBlocked(true);
+    logger.warn({ broker: node, reason }, 'RabbitMQ blocks publishing on this connection (resource alarm)');
+  });
+  model.on('unblocked', () => {
+    setBlocked(false);
+    logger.info({ broker: node }, 'RabbitMQ unblocked publishing');
+  });
+}
+
+/** Logs a connection once; returns true when it is on another node than the previous one (a failover). */
+function announceNode(logger: Logger, node: string | undefined, previous: string | undefined): boolean {
+  if (previous !== undefined && previous !== node) {
+    logger.warn({ broker: node, from: previous }, 'connected to another RabbitMQ node (failover)');
+    return true;
+  }
+  logger.info({ broker: node }, previous === undefined ? 'connected to RabbitMQ' : 'reconnected to RabbitMQ');
+  return false;
 }

@@ -98,17 +98,7 @@ export function createRecoveringChannel<C extends Channel>(options: RecoveringCh
     isCurrent: (candidate) => candidate === channel,
     waitUntilOpen(timeoutMs) {
       if (channel !== undefined) return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          waiters = waiters.filter((waiter) => waiter !== wake);
-          resolve(false);
-        }, timeoutMs);
-        const wake = (open: boolean) => {
-          clearTimeout(timer);
-          resolve(open);
-        };
-        waiters.push(wake);
-      });
+      return waitForWake(timeoutMs, (wake) => waiters.push(wake), (wake) => (waiters = waiters.filter((waiter) => waiter !== wake)));
     },
     async close() {
       closing.abort();
@@ -118,4 +108,19 @@ export function createRecoveringChannel<C extends Channel>(options: RecoveringCh
       await open?.close().catch(() => undefined);
     },
   };
+}
+
+/** Resolves with what `wake` is called with, or false after `timeoutMs`. */
+function waitForWake(timeoutMs: number, enlist: (wake: (open: boolean) => void) => void, withdraw: (wake: (open: boolean) => void) => void): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      withdraw(wake);
+      resolve(false);
+    }, timeoutMs);
+    const wake = (open: boolean) => {
+      clearTimeout(timer);
+      resolve(open);
+    };
+    enlist(wake);
+  });
 }

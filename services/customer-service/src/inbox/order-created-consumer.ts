@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely';
 import { parseOrderCreated, type MessagingTopology, type OrderCreatedV1 } from '@orders/contracts';
-import { isTransientDatabaseError, sleep, SpanStatusCode, startProcessSpan, type Logger, type Span, type Tracing } from '@orders/service-kit';
+import { sleep, startProcessSpan, type Logger, type Span, type Tracing } from '@orders/service-kit';
 import { createBatchingConsumer, createConfirmedPublisher, type ChannelModel, type Delivery } from '@orders/service-kit/broker';
 import type { CustomerServiceConfig } from '../config.js';
 import type { CustomerDatabase } from '../db/schema.js';
-import { applyOrderCreatedEvents, type ApplyOutcome } from './apply-order-created.js';
-import { deadLetter } from './dead-letter.js';
+import type { ApplyOutcome } from './apply-order-created.js';
+import { createBatchApplier } from './apply-batch.js';
 import { declareOrderCreatedTopology } from './declare-topology.js';
 import type { InboxMetrics } from './inbox-metrics.js';
-import { decideBatchStep, decideSettlement, decideUnparseable, type ApplyTry, type Settlement } from './settlement-decision.js';
+import { createSettler, type Settle } from './settle-delivery.js';
+import { decideBatchStep, decideSettlement, decideUnparseable } from './settlement-decision.js';
 
 export interface OrderCreatedConsumerOptions {
   db: Kysely<CustomerDatabase>;
@@ -20,8 +21,6 @@ export interface OrderCreatedConsumerOptions {
   /** host:port of the broker node deliveries come from now (for the spans). */
   currentNode: () => string | undefined;
 }
-
-type Applied = { ok: true; outcomes: Map<string, ApplyOutcome> } | Extract<ApplyTry, { ok: false }>;
 
 /** A delivery whose body is an order.created event. */
 interface Received {
@@ -42,11 +41,13 @@ interface Received {
  * crash, or a lost broker node, before the commit means redelivery, and a
  * redelivery is a no-op). A message that can never be applied (not JSON,
  * wrong shape, unknown customer, or still failing after bounded retries) is
- * dead-lettered with its reason, in one place: settle().
+ * dead-lettered with its reason, in one place (settle-delivery.ts).
  */
 export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions) {
-  const { db, topology, settings, metrics, tracing, logger } = options;
+  const { topology, settings, logger } = options;
   const deadLetters = createConfirmedPublisher({ logger, confirmTimeoutMs: 10_000, purpose: 'dead-letter' });
+  const settle = createSettler({ deadLetters, topology, metrics: options.metrics, logger });
+  const applyBatch = createBatchApplier(options);
   const consumer = createBatchingConsumer({
     queue: topology.queue,
     prefetch: settings.prefetch,
@@ -54,50 +55,34 @@ export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions)
     maxBatchesInFlight: settings.maxBatchesInFlight,
     logger,
     prepare: (channel) => declareOrderCreatedTopology(channel, topology),
-    handleBatch,
+    handleBatch: receiveBatch,
   });
-  let databaseDown = false;
 
-  async function handleBatch(batch: Delivery[], stopping: AbortSignal): Promise<void> {
+  async function receiveBatch(batch: Delivery[], stopping: AbortSignal): Promise<void> {
     const settling: Array<Promise<void>> = [];
     const received: Received[] = [];
     for (const delivery of batch) {
       const parsed = parseOrderCreated(delivery.message.content);
-      if (parsed.ok) received.push(receive(delivery, parsed.event));
+      if (parsed.ok) received.push(receive(delivery, parsed.event, options));
       else settling.push(settle(delivery, undefined, decideUnparseable(parsed.reason)));
     }
     await applyAndSettle(received, stopping, settling);
     await Promise.all(settling);
   }
 
-  function receive(delivery: Delivery, event: OrderCreatedV1): Received {
-    const { fields, properties } = delivery.message;
-    const span = startProcessSpan(tracing, {
-      queue: topology.queue,
-      exchange: fields.exchange,
-      routingKey: fields.routingKey,
-      deliveryTag: fields.deliveryTag,
-      messageId: event.event_id,
-      traceparent: (properties.headers ?? {}).traceparent as string | undefined,
-      node: options.currentNode(),
-      attributes: { 'order.id': event.order_id, 'customer.id': event.customer_id },
-    });
-    return { delivery, event, key: event.event_id.toLowerCase(), span };
-  }
-
   async function applyAndSettle(received: Received[], stopping: AbortSignal, settling: Array<Promise<void>>): Promise<void> {
     if (received.length === 0) return;
     const events = [...new Map(received.map((one) => [one.key, { ...one.event, event_id: one.key }])).values()];
     for (let attempt = 1; ; attempt += 1) {
-      const tried = await apply(events);
-      const step = decideBatchStep(tried, attempt, received.length, settings);
+      const applied = await applyBatch(events);
+      const step = decideBatchStep(applied, attempt, received.length, settings);
       switch (step.kind) {
         case 'settle':
-          metrics.batchSize.observe(events.length);
-          if (tried.ok) settling.push(...settleApplied(received, tried.outcomes));
+          options.metrics.batchSize.observe(events.length);
+          if (applied.ok) settling.push(...settleApplied(received, applied.outcomes, settle));
           return;
         case 'retry':
-          metrics.retries.inc();
+          options.metrics.retries.inc();
           await sleep(step.delayMs, stopping);
           // Stopping, or the channel is gone (a lost node): leave them unacknowledged; the broker redelivers them.
           if (stopping.aborted || !received.some((one) => one.delivery.isLive())) return;
@@ -112,58 +97,6 @@ export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions)
     }
   }
 
-  async function apply(events: OrderCreatedV1[]): Promise<Applied> {
-    const stopTimer = metrics.batchDuration.startTimer();
-    try {
-      const outcomes = await applyOrderCreatedEvents(db, events);
-      stopTimer();
-      if (databaseDown) {
-        databaseDown = false;
-        logger.info('consumer reached the database again');
-      }
-      return { ok: true, outcomes };
-    } catch (error) {
-      const transient = isTransientDatabaseError(error);
-      if (transient && !databaseDown) {
-        databaseDown = true;
-        logger.error({ err: error }, 'consumer cannot apply events: database unavailable; retrying with backoff');
-      }
-      return { ok: false, transient, message: (error as Error).message };
-    }
-  }
-
-  function settleApplied(received: Received[], outcomes: Map<string, ApplyOutcome>): Array<Promise<void>> {
-    const counted = new Set<string>();
-    return received.map((one) => {
-      const outcome = outcomes.get(one.key);
-      one.span?.setAttribute('order.outcome', outcome ?? 'unknown');
-      const settlement = decideSettlement(outcome, one.event.customer_id, !counted.has(one.key));
-      counted.add(one.key);
-      return settle(one.delivery, one.span, settlement, one.event);
-    });
-  }
-
-  /** The one place a delivery is settled: acknowledged, or dead-lettered with its reason. */
-  async function settle(delivery: Delivery, span: Span | undefined, settlement: Settlement, event?: OrderCreatedV1): Promise<void> {
-    if (settlement.kind === 'ack') {
-      delivery.ack();
-      span?.end();
-      if (settlement.counted === 'duplicate') metrics.duplicates.inc();
-      else {
-        metrics.applied.inc();
-        if (event !== undefined) metrics.endToEndLag.observe((Date.now() - Date.parse(event.occurred_at)) / 1000);
-      }
-      return;
-    }
-    span?.setAttribute('error.type', settlement.reason);
-    span?.setStatus({ code: SpanStatusCode.ERROR, message: settlement.reason });
-    span?.end();
-    if (await deadLetter(deadLetters, topology, delivery, settlement.detail)) {
-      metrics.deadLettered.inc({ reason: settlement.reason });
-      logger.warn({ messageId: delivery.message.properties.messageId as unknown, reason: settlement.detail }, 'message dead-lettered');
-    }
-  }
-
   return {
     /** Call from the broker connection's setup, after every (re)connect: the dead-letter channel first, then consuming. */
     async attach(model: ChannelModel): Promise<void> {
@@ -172,13 +105,40 @@ export function createOrderCreatedConsumer(options: OrderCreatedConsumerOptions)
     },
     /** Consuming, with a channel to dead-letter on. */
     isReady: () => consumer.isConsuming() && deadLetters.isReady(),
-
     /** Stop taking deliveries, apply and settle what was already received, close the channels. */
     async stop(): Promise<void> {
       await consumer.stop(10_000);
       await deadLetters.close();
     },
   };
+}
+
+/** Receive: the delivery with its event, and its processing span in the trace of the request that placed the order. */
+function receive(delivery: Delivery, event: OrderCreatedV1, options: OrderCreatedConsumerOptions): Received {
+  const { fields, properties } = delivery.message;
+  const span = startProcessSpan(options.tracing, {
+    queue: options.topology.queue,
+    exchange: fields.exchange,
+    routingKey: fields.routingKey,
+    deliveryTag: fields.deliveryTag,
+    messageId: event.event_id,
+    traceparent: (properties.headers ?? {}).traceparent as string | undefined,
+    node: options.currentNode(),
+    attributes: { 'order.id': event.order_id, 'customer.id': event.customer_id },
+  });
+  return { delivery, event, key: event.event_id.toLowerCase(), span };
+}
+
+/** Settle an applied batch: each delivery by its event's outcome; a second copy of one event in the batch is a duplicate. */
+function settleApplied(received: Received[], outcomes: Map<string, ApplyOutcome>, settle: Settle): Array<Promise<void>> {
+  const counted = new Set<string>();
+  return received.map((one) => {
+    const outcome = outcomes.get(one.key);
+    one.span?.setAttribute('order.outcome', outcome ?? 'unknown');
+    const settlement = decideSettlement(outcome, one.event.customer_id, !counted.has(one.key));
+    counted.add(one.key);
+    return settle(one.delivery, one.span, settlement, one.event);
+  });
 }
 
 export type OrderCreatedConsumer = ReturnType<typeof createOrderCreatedConsumer>;

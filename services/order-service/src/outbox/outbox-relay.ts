@@ -86,11 +86,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       const seen = wakeup.generation();
       const report = await claimOnce(failures);
-      if (report === undefined) {
-        failures += 1;
-        continue;
-      }
-      failures = 0;
+      failures = report === undefined ? failures + 1 : 0;
+      if (report === undefined) continue;
       arrivals.record(report.claimed);
       // A full batch means more are probably waiting: claim again at once.
       if (report.claimed === settings.batchSize && report.unconfirmed === 0) continue;

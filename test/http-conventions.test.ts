@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetricsRegistry, startOpsServer } from '../packages/service-kit/src/index.js';
+import { createMetricsRegistry, readLoggingConfig, startOpsServer } from '../packages/service-kit/src/index.js';
 import { createHttpApp } from '../packages/service-kit/src/http/index.js';
 import { request } from './support/http-client.js';
 import { freePort } from './support/service-processes.js';
@@ -66,23 +66,29 @@ describe('a known path asked with a method it does not serve', () => {
   });
 });
 
+async function appLoggingTo(lines: Record<string, unknown>[], accessLog: boolean | undefined) {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const app = await createHttpApp({
+    logger: pino({ level: 'info' }, sink),
+    metrics: createMetricsRegistry('access_log_test'),
+    tracing: noTracing,
+    isReady: async () => true,
+    openapi: { title: 'test', version: '1', description: 'test' },
+    accessLog,
+  });
+  app.get('/things/:id', async () => ({ ok: true }));
+  return app;
+}
+
 describe('the access log', () => {
   it('writes one info line per request with method, route, status, milliseconds and request id', async () => {
     const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    const app = await createHttpApp({
-      logger: pino({ level: 'info' }, sink),
-      metrics: createMetricsRegistry('access_log_test'),
-      tracing: noTracing,
-      isReady: async () => true,
-      openapi: { title: 'test', version: '1', description: 'test' },
-    });
-    app.get('/things/:id', async () => ({ ok: true }));
+    const app = await appLoggingTo(lines, undefined);
     try {
       const ok = await app.inject({ method: 'GET', url: '/things/7?q=1', headers: { 'x-request-id': 'access-log-1' } });
       const missing = await app.inject({ method: 'GET', url: '/nothing', headers: { 'x-request-id': 'access-log-2' } });
@@ -92,6 +98,19 @@ describe('the access log', () => {
         expect.objectContaining({ level: 30, reqId: 'access-log-1', method: 'GET', route: '/things/:id', status: 200, ms: expect.any(Number) as number }),
         expect.objectContaining({ level: 30, reqId: 'access-log-2', method: 'GET', route: 'unmatched', status: 404 }),
       ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('is on unless ACCESS_LOG switches it off, and then writes nothing per request', async () => {
+    expect(readLoggingConfig({}).accessLog).toBe(true);
+    expect(readLoggingConfig({ ACCESS_LOG: 'off' }).accessLog).toBe(false);
+    const lines: Record<string, unknown>[] = [];
+    const app = await appLoggingTo(lines, false);
+    try {
+      expect((await app.inject({ method: 'GET', url: '/things/7' })).statusCode).toBe(200);
+      expect(lines.filter((line) => line.msg === 'request')).toEqual([]);
     } finally {
       await app.close();
     }

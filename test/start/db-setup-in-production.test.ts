@@ -21,7 +21,8 @@ describe('db:setup with NODE_ENV=production', () => {
       ['services/customer-service/dist/db/setup.js', 'customer_service'],
     ] as const) {
       // Unreachable port: had it tried to connect, the line would be about the connection instead.
-      for (const env of [{ DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:1/${name}` }, { POSTGRES_PORT: '1' }]) {
+      const settings: Record<string, string>[] = [{ DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:1/${name}` }, { POSTGRES_PORT: '1' }];
+      for (const env of settings) {
         const result = await setup(entry, { NODE_ENV: 'production', ...env });
         expect(result.code).toBe(1);
         expect(result.stdout).toBe('');

@@ -19,7 +19,7 @@ await runProcess('customer_service', async () => {
   const database = openCustomerDatabase(config.databaseUrl, config.databasePoolSize, 'customer_service', logger);
   await assertDatabaseReady(database.pool, config.databaseUrl, 'customers');
   observePostgresPool(database.pool, metrics, 'customer_service');
-  const app = await buildApp({ logger, metrics, tracing, database, internalApiKey: config.internalApiKey });
+  const app = await buildApp({ logger, metrics, tracing, database, internalApiKey: config.internalApiKey, accessLog: config.logging.accessLog });
   await app.listen({ host: config.host, port: config.port });
   return {
     logger,

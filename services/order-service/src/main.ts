@@ -43,6 +43,7 @@ await runProcess('order_service', async () => {
     outboxWakeup,
     newEventId: randomUUID,
     intake: config.intake,
+    accessLog: config.logging.accessLog,
   });
   await app.listen({ host: config.host, port: config.port });
   return {

@@ -11,6 +11,8 @@ export interface CustomerServiceDeps {
   tracing: Tracing;
   database: CustomerDb;
   internalApiKey: string;
+  /** config.logging.accessLog; on when left out. */
+  accessLog?: boolean;
 }
 
 /** The Customer Service HTTP API, ready to listen; tests call this with their own dependencies. */
@@ -20,6 +22,7 @@ export async function buildApp(deps: CustomerServiceDeps): Promise<HttpApp> {
     metrics: deps.metrics,
     tracing: deps.tracing,
     isReady: () => isDatabaseReachable(deps.database.pool),
+    accessLog: deps.accessLog,
     openapi: {
       title: 'Customer Service',
       version: '1.0.0',

@@ -44,11 +44,12 @@ export async function buildApp(deps: OrderServiceDeps): Promise<HttpApp> {
   const messaging = orderMessagingDocument(API_VERSION);
   app.get('/asyncapi.json', { schema: { hide: true } }, async () => messaging);
   const intake = deps.intake ?? DEFAULT_INTAKE_LIMITS;
-  const orders = createOrdersRepository(deps.database.db);
+  const orders = createOrdersRepository(deps.database);
   const writeMetrics = observeOrderWrites(deps.metrics);
   const groupCommit = createOrderGroupCommit({
     insertBatch: (writes) => orders.insertOrdersWithEvents(writes),
     maxBatchSize: intake.maxWriteBatch,
+    maxStatementsInFlight: intake.writeStatementsInFlight,
     onCommitted: () => {
       deps.outboxWakeup.notify();
     },

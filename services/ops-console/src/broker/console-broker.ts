@@ -7,6 +7,12 @@ type Metric = Parameters<Registry['registerMetric']>[0];
 export interface ConsoleBroker {
   /** The connected broker, or undefined while none answers (the console keeps serving). */
   current(): OperationsBroker | undefined;
+  /**
+   * Runs dead-letter work one piece at a time. A sweep holds every letter
+   * unacknowledged while it works, so a depth read or a second sweep beside
+   * it (two tabs, the page's own refresh) would see the queue short.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -53,8 +59,14 @@ export function keepConsoleBroker(options: {
       }
     }
   })();
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     current: () => broker,
+    exclusive(work) {
+      const turn = queue.then(work, work);
+      queue = turn.catch(() => undefined);
+      return turn;
+    },
     async close() {
       stopping.abort();
       await connecting;

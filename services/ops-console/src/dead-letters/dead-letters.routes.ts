@@ -39,7 +39,7 @@ export function registerDeadLetterRoutes(app: HttpApp, broker: ConsoleBroker, au
     async (request, reply) => {
       const target = connectedBroker(broker);
       if (isRefusal(target)) return reply.code(target.status).send(target.body);
-      const peek = await unlessBrokerLost(() => peekDeadLetters(target, request.query.limit));
+      const peek = await unlessBrokerLost(() => broker.exclusive(() => peekDeadLetters(target, request.query.limit)));
       if (isRefusal(peek)) return reply.code(peek.status).send(peek.body);
       reply.header('x-total-count', String(peek.total));
       return peek.letters.map(toJson);
@@ -52,7 +52,7 @@ export function registerDeadLetterRoutes(app: HttpApp, broker: ConsoleBroker, au
       const target = connectedBroker(broker);
       const result = isRefusal(target)
         ? target
-        : await unlessBrokerLost(() => (verb === 'replayed' ? replayDeadLetters : purgeDeadLetters)(target, toSelector(request.body)));
+        : await unlessBrokerLost(() => broker.exclusive(() => (verb === 'replayed' ? replayDeadLetters : purgeDeadLetters)(target, toSelector(request.body))));
       if (isRefusal(result)) {
         audit({ action: name, target: request.body, outcome: { error: result.body.error }, from: request.ip });
         return reply.code(result.status).send(result.body);

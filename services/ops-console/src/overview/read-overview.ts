@@ -55,7 +55,7 @@ export function createOverviewReader(sources: OverviewSources): () => Promise<Ov
     if (!customerDatabase) problems.push('the customer database (customer_service) does not answer: reconciliation cannot run');
     let queues: QueueDepths | undefined;
     if (broker?.isConnected() === true) {
-      queues = await readQueueDepths(broker).catch(() => undefined);
+      queues = await sources.broker.exclusive(() => readQueueDepths(broker)).catch(() => undefined);
       if (queues === undefined) problems.push('RabbitMQ answered but the queues could not be read (are they declared? start the consumer)');
     } else {
       problems.push('RabbitMQ does not answer: queue and dead-letter depths are unknown');

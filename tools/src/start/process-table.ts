@@ -6,7 +6,7 @@
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 
-/** The four processes of the system, as `npm start` runs them (paths from the repository root). */
+/** The five processes of the system, as `npm start` runs them (paths from the repository root). */
 export interface ProcessSpec {
   name: string;
   entry: string;
@@ -18,4 +18,5 @@ export const SYSTEM_PROCESSES: readonly ProcessSpec[] = [
   { name: 'order_created_consumer', entry: 'services/customer-service/dist/order-created-consumer.js', color: 35 },
   { name: 'order_service', entry: 'services/order-service/dist/main.js', color: 32 },
   { name: 'order_outbox_worker', entry: 'services/order-service/dist/outbox-worker.js', color: 33 },
+  { name: 'ops_console', entry: 'services/ops-console/dist/main.js', color: 34 },
 ];

@@ -5,7 +5,7 @@ import {
   readDatabaseUrl,
   readInteger,
   readInternalApiKey,
-  readRabbitUrl,
+  readRabbitUrls,
 } from '../src/index.js';
 
 describe('configuration', () => {
@@ -15,7 +15,7 @@ describe('configuration', () => {
     );
     expect(() => readInteger({ PORT: '70000' }, 'PORT', 3001, { min: 0, max: 65535 })).toThrow(/PORT must be between 0 and 65535/);
     expect(() => readDatabaseUrl({ DATABASE_URL: 'mysql://x' }, 'orders')).toThrow(/DATABASE_URL must use postgres:/);
-    expect(() => readRabbitUrl({ RABBITMQ_URL: 'not a url' })).toThrow(/RABBITMQ_URL is not a valid URL/);
+    expect(() => readRabbitUrls({ RABBITMQ_URL: 'not a url' })).toThrow(/RABBITMQ_URL is not a valid URL/);
   });
 
   it('builds the database URL from the seed system’s POSTGRES_* variables when DATABASE_URL is unset', () => {
@@ -28,7 +28,7 @@ describe('configuration', () => {
   });
 
   it('builds the broker URL from RABBITMQ_* when RABBITMQ_URL is unset', () => {
-    expect(readRabbitUrl({ RABBITMQ_HOST: 'rabbitmq', RABBITMQ_USER: 'u', RABBITMQ_PASSWORD: 'p' })).toBe('amqp://u:p@rabbitmq:5672');
+    expect(readRabbitUrls({ RABBITMQ_HOST: 'rabbitmq', RABBITMQ_USER: 'u', RABBITMQ_PASSWORD: 'p' })).toEqual(['amqp://u:p@rabbitmq:5672']);
   });
 
   it('refuses the default API key and default credentials in production only', () => {

@@ -25,8 +25,6 @@ export interface CustomerServiceConfig {
   internalApiKey: string;
   /** The broker's nodes: RABBITMQ_URL, which may list the nodes of one cluster separated by commas. */
   rabbitUrls: readonly string[];
-  /** The first node only, until the last caller (dlq-cli) has moved to rabbitUrls. */
-  rabbitUrl: string;
   messaging: MessagingTopology;
   consumer: {
     metricsPort: number;
@@ -65,7 +63,6 @@ export function loadConfig(env: Env, role: CustomerServiceRole): Readonly<Custom
     otlpEndpoint: readOptionalString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     internalApiKey: readInternalApiKey(env, production && role === 'api'),
     rabbitUrls,
-    rabbitUrl: rabbitUrls[0] ?? '',
     messaging: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')),
     consumer: {
       metricsPort: readPort(env, 'METRICS_PORT', 3012),

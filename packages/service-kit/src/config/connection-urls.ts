@@ -39,14 +39,6 @@ export function readRabbitUrls(env: Env): string[] {
   return [url.toString()];
 }
 
-/**
- * The first node only, for callers not yet moved to readRabbitUrls; a process
- * that keeps a connection should take the whole list.
- */
-export function readRabbitUrl(env: Env): string {
-  return readRabbitUrls(env)[0] ?? '';
-}
-
 export const DEFAULT_INTERNAL_API_KEY = 'dev-internal-key';
 
 /**

@@ -77,6 +77,11 @@ describe('ops_console safety', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const document = await consoleRequest<{ components: { securitySchemes: object }; paths: Record<string, object> }>(console.url, 'GET', '/openapi.json');
+    expect(document.body.components.securitySchemes).toEqual({ consoleBasic: expect.objectContaining({ type: 'http', scheme: 'basic' }) as object });
+    expect(Object.keys(document.body.paths)).toEqual(
+      expect.arrayContaining(['/api/overview', '/api/dead-letters', '/api/dead-letters/replay', '/api/dead-letters/purge', '/api/outbox/dead', '/api/outbox/dead/retry', '/api/reconcile']),
+    );
   });
 
   it('refuses a POST that is not application/json, so a cross-site form cannot trigger an action', async () => {

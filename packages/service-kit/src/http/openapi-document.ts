@@ -6,7 +6,10 @@ export interface OpenApiOptions {
   description: string;
 }
 
-export type SecuritySchemes = Record<string, { type: 'apiKey'; in: 'header'; name: string; description?: string }>;
+export type SecuritySchemes = Record<
+  string,
+  { type: 'apiKey'; in: 'header'; name: string; description?: string } | { type: 'http'; scheme: 'basic'; description?: string }
+>;
 
 /**
  * The OpenAPI 3.1 document's frame, shaped to pass Redocly's recommended

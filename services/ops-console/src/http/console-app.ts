@@ -36,8 +36,10 @@ export async function buildConsoleApp(deps: ConsoleDeps): Promise<HttpApp> {
     openapi: {
       title: 'Operators console',
       version: '1.0.0',
-      description: 'Pipeline health, dead outbox rows, dead letters and reconciliation, for a person (GET /) and for scripts.',
+      description:
+        'Pipeline health, dead outbox rows, dead letters and reconciliation, for a person (GET /) and for scripts. Every route, health and this document included, needs HTTP Basic credentials (admin / CONSOLE_PASSWORD).',
     },
+    securitySchemes: { consoleBasic: { type: 'http', scheme: 'basic', description: 'user admin, password CONSOLE_PASSWORD' } },
   });
   guardConsole(app, deps.password);
   const audit = createAuditLog(deps.logger);

@@ -163,7 +163,7 @@ describe('a real Prometheus scraping the processes', () => {
 
     // The panels that must show something on a healthy system with traffic.
     // (Queue depth needs the broker's own exporter; 5xx, failures and dead letters are empty when all is well.)
-    const core = ['Order intake rate', 'Order latency', 'Outbox lag', 'Outbox backlog', 'Publish rate', 'Apply rate', 'End-to-end lag', 'RabbitMQ connection', 'DB pool waiting', 'Scrape targets'];
+    const core = ['Order intake rate', 'Order latency', 'Outbox lag', 'Outbox backlog', 'Publish rate', 'Apply rate', 'End-to-end lag', 'RabbitMQ connection', 'RabbitMQ blocking publishes', 'DB pool waiting', 'Scrape targets'];
     for (const title of core) {
       const expr = queries.find((candidate) => candidate.panel === title)?.expr;
       expect(expr, `a panel called ${title}`).toBeDefined();

@@ -13,6 +13,8 @@ export interface RelayWakeup {
 
 export interface OutboxRelayOptions extends Omit<RelayBatchDeps, 'batchSize' | 'policy'> {
   wakeup: RelayWakeup;
+  /** True while the broker blocks publishing (a resource alarm): publishes would only pile up unconfirmed. */
+  isBlocked: () => boolean;
   settings: OrderServiceConfig['outbox'];
 }
 
@@ -27,7 +29,8 @@ export interface OutboxRelay {
  * Moves outbox rows to the broker, batch after batch (see relay-batch.ts).
  * Several loops run side by side, and several workers, kept apart by SKIP
  * LOCKED. A loop waits while there is no channel to the broker, so a node
- * being lost shows as a pause, not as rows spending attempts.
+ * being lost shows as a pause, not as rows spending attempts, and while the
+ * broker blocks publishing, so rows are not sent again and again unconfirmed.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { publisher, wakeup, logger, settings } = options;
@@ -80,8 +83,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function loop(): Promise<void> {
     let failures = 0;
     while (!stopping.signal.aborted) {
-      if (!publisher.isReady()) {
-        await publisher.waitUntilReady(settings.pollIntervalMs);
+      if (!publisher.isReady() || options.isBlocked()) {
+        await (publisher.isReady() ? sleep(settings.pollIntervalMs, stopping.signal) : publisher.waitUntilReady(settings.pollIntervalMs));
         continue;
       }
       const seen = wakeup.generation();

@@ -74,6 +74,7 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise
     publisher,
     topology: settings.topology,
     currentNode: () => connected.currentNode(),
+    isBlocked: () => connected.isBlocked(),
     wakeup: signal,
     metrics: createOutboxMetrics(metrics),
     tracing: settings.tracing,

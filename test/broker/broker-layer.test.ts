@@ -7,6 +7,7 @@ import {
   createConfirmedPublisher,
   TopologyMismatchError,
   type BrokerConnection,
+  type ChannelModel,
   type Delivery,
   type OutgoingMessage,
 } from '../../packages/service-kit/src/broker/index.js';
@@ -86,6 +87,25 @@ describe('connecting to a list of nodes', () => {
     expect(await metricValue(metrics, 'rabbitmq_connection_blocked')).toBe(0);
     expect(await metricValue(metrics, 'rabbitmq_connected_node', { node: `127.0.0.1:${nodeA.port}` })).toBe(1);
     expect(await metricValue(metrics, 'rabbitmq_connected_node', { node: '127.0.0.1:1' })).toBe(0);
+  });
+
+  it('reports rabbitmq_connection_blocked 1 while the broker blocks publishing, and 0 again after', async () => {
+    const metrics = createMetricsRegistry('broker_layer_test');
+    let model: ChannelModel | undefined;
+    const connection = await connect(
+      [TEST_RABBITMQ_URL],
+      async (opened) => {
+        model = opened;
+      },
+      metrics,
+    );
+    // What amqplib emits when the broker sends connection.blocked / connection.unblocked (a memory or disk alarm).
+    model?.emit('blocked', 'low on memory');
+    expect(connection.isBlocked()).toBe(true);
+    expect(await metricValue(metrics, 'rabbitmq_connection_blocked')).toBe(1);
+    model?.emit('unblocked');
+    expect(connection.isBlocked()).toBe(false);
+    expect(await metricValue(metrics, 'rabbitmq_connection_blocked')).toBe(0);
   });
 
   it('fails at start with one line naming every node when none answers', async () => {

@@ -81,6 +81,24 @@ describe('ops_console when a dependency is down', () => {
     ]);
   });
 
+  it('says so when the queues are not declared yet, and keeps its broker connection', async () => {
+    const bare = await startConsole({ orderDatabaseUrl: databases.orderDatabaseUrl, customerDatabaseUrl: databases.customerDatabaseUrl, topology: isolatedTopology() });
+    try {
+      const overview = await consoleRequest<{ problems: string[]; broker: { connected: boolean } }>(bare.url, 'GET', '/api/overview');
+      expect(overview.body.problems.join(' ')).toMatch(/does not exist yet; start order_created_consumer/);
+      for (const [method, path] of [['GET', '/api/dead-letters'], ['POST', '/api/dead-letters/replay'], ['POST', '/api/dead-letters/purge']] as const) {
+        const response = await consoleRequest(bare.url, method, path, method === 'POST' ? { json: { all: true } } : {});
+        expect(response.status, path).toBe(503);
+        expect(response.body, path).toMatchObject({ error: 'queue_not_declared' });
+      }
+      // A channel the broker closed is not a lost connection.
+      expect(bare.broker.current()?.isConnected()).toBe(true);
+      expect(bare.logLines.some((line) => String(line.msg).includes('lost the RabbitMQ connection'))).toBe(false);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('says in the overview that the order database is down, and the page still works', async () => {
     databaseProxy.cut();
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });

@@ -1,4 +1,4 @@
-import { createLogger, createMetricsRegistry, createPostgresPool, initTracing, observePostgresPool, runProcess } from '@orders/service-kit';
+import { createLogger, createMetricsRegistry, createPostgresPool, initTracing, runProcess } from '@orders/service-kit';
 import { keepConsoleBroker } from './broker/console-broker.js';
 import { loadConfig } from './config.js';
 import { buildConsoleApp } from './http/console-app.js';
@@ -12,8 +12,6 @@ await runProcess('ops_console', async () => {
   const tracing = initTracing({ serviceName: 'ops_console', otlpEndpoint: undefined });
   const orderDb = createPostgresPool({ url: config.orderDatabaseUrl, applicationName: 'ops_console', max: 4, logger });
   const customerDb = createPostgresPool({ url: config.customerDatabaseUrl, applicationName: 'ops_console', max: 4, logger });
-  observePostgresPool(orderDb, metrics, 'order_service');
-  observePostgresPool(customerDb, metrics, 'customer_service');
   const broker = keepConsoleBroker({ urls: config.rabbitUrls, topology: config.messaging, logger, metrics });
   const app = await buildConsoleApp({
     logger,

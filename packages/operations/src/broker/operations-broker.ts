@@ -46,7 +46,14 @@ export async function connectOperationsBroker(options: OperationsBrokerOptions):
     topology,
     isConnected: () => connection.isConnected() && publisher.isReady(),
     currentNode: () => connection.currentNode(),
-    openChannel: (): Promise<DeadLetterChannel> => connection.createChannel(),
+    async openChannel(): Promise<DeadLetterChannel> {
+      const channel = await connection.createChannel();
+      // A channel the broker closes (a queue not declared yet: 404) rejects the
+      // operation that caused it; without a listener the error event would
+      // also take the whole connection down.
+      channel.on('error', (error: Error) => options.logger.debug({ err: error }, 'operations channel closed by the broker'));
+      return channel;
+    },
     async publish(messages) {
       const outcomes = await publisher.publish(messages);
       return outcomes.map((outcome) => outcome.status);

@@ -43,3 +43,21 @@ export interface DeadLetterBroker {
 export class BrokerUnavailableError extends Error {
   override name = 'BrokerUnavailableError';
 }
+
+/** The queue is not there: nobody declared it yet (the consumer does, at its start). */
+export class QueueNotDeclaredError extends Error {
+  override name = 'QueueNotDeclaredError';
+  constructor(readonly queue: string) {
+    super(`queue ${queue} does not exist yet; start order_created_consumer, which declares it`);
+  }
+}
+
+/** checkQueue, with the broker's 404 said as what it means. */
+export async function checkDeclaredQueue(channel: DeadLetterChannel, queue: string): Promise<{ messageCount: number }> {
+  try {
+    return await channel.checkQueue(queue);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 404) throw new QueueNotDeclaredError(queue);
+    throw error;
+  }
+}

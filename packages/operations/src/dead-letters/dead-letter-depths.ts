@@ -1,4 +1,4 @@
-import { BrokerUnavailableError, type DeadLetterBroker } from './dead-letter-broker.js';
+import { BrokerUnavailableError, checkDeclaredQueue, type DeadLetterBroker } from './dead-letter-broker.js';
 
 export interface QueueDepths {
   /** Ready messages waiting for the consumer. */
@@ -11,8 +11,8 @@ export async function readQueueDepths(broker: DeadLetterBroker): Promise<QueueDe
   if (!broker.isConnected()) throw new BrokerUnavailableError('RabbitMQ is not connected');
   const channel = await broker.openChannel();
   try {
-    const queue = await channel.checkQueue(broker.topology.queue);
-    const deadLetters = await channel.checkQueue(broker.topology.deadLetterQueue);
+    const queue = await checkDeclaredQueue(channel, broker.topology.queue);
+    const deadLetters = await checkDeclaredQueue(channel, broker.topology.deadLetterQueue);
     return { queue: queue.messageCount, deadLetters: deadLetters.messageCount };
   } finally {
     await channel.close().catch(() => undefined);

@@ -1,5 +1,5 @@
 import type { DeadLetterSelector } from './dead-letter.js';
-import { BrokerUnavailableError, type DeadLetterBroker } from './dead-letter-broker.js';
+import { BrokerUnavailableError, checkDeclaredQueue, type DeadLetterBroker } from './dead-letter-broker.js';
 import { chooseDeadLetters } from './choose-dead-letters.js';
 import type { DeadLetterActionResult } from './replay-dead-letters.js';
 import { sweepDeadLetters } from './sweep-dead-letters.js';
@@ -11,6 +11,7 @@ export async function purgeDeadLetters(broker: DeadLetterBroker, selector: DeadL
     if (!broker.isConnected()) throw new BrokerUnavailableError('RabbitMQ is not connected');
     const channel = await broker.openChannel();
     try {
+      await checkDeclaredQueue(channel, broker.topology.deadLetterQueue);
       const { messageCount } = await channel.purgeQueue(broker.topology.deadLetterQueue);
       return { ok: true, count: messageCount };
     } finally {

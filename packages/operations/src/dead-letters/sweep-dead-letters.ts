@@ -7,6 +7,7 @@ import {
 } from './dead-letter.js';
 import {
   BrokerUnavailableError,
+  checkDeclaredQueue,
   type DeadLetterBroker,
   type OutgoingCopy,
   type PublishOutcome,
@@ -63,7 +64,7 @@ export async function sweepDeadLetters<V>(
   const { deadLetterQueue, exchange, routingKey } = broker.topology;
   const channel = await broker.openChannel();
   try {
-    const { messageCount } = await channel.checkQueue(deadLetterQueue);
+    const { messageCount } = await checkDeclaredQueue(channel, deadLetterQueue);
     const taken: QueuedMessage[] = [];
     // Bounded by the depth at the start, so copies put back are never taken again.
     while (taken.length < Math.min(messageCount, MAX_SWEEP)) {

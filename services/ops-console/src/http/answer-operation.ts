@@ -1,4 +1,4 @@
-import { BrokerUnavailableError, type DeadLetterActionResult, type OperationsBroker } from '@orders/operations';
+import { BrokerUnavailableError, QueueNotDeclaredError, type DeadLetterActionResult, type OperationsBroker } from '@orders/operations';
 import { errorBody, type ErrorBody } from '@orders/service-kit/http';
 import type { ConsoleBroker } from '../broker/console-broker.js';
 
@@ -27,6 +27,7 @@ export async function unlessBrokerLost<T>(action: () => Promise<T>): Promise<T |
     return await action();
   } catch (error) {
     if (error instanceof BrokerUnavailableError) return brokerUnavailable();
+    if (error instanceof QueueNotDeclaredError) return { status: 503, body: errorBody('queue_not_declared', `${error.message}; nothing was done`) };
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { readOutboxHealth, readQueueDepths, type OutboxHealth, type QueueDepths } from '@orders/operations';
+import { QueueNotDeclaredError, readOutboxHealth, readQueueDepths, type OutboxHealth, type QueueDepths } from '@orders/operations';
 import { isDatabaseReachable } from '@orders/service-kit';
 import type { ConsoleBroker } from '../broker/console-broker.js';
 import type { WatchedProcess } from '../config.js';
@@ -55,8 +55,11 @@ export function createOverviewReader(sources: OverviewSources): () => Promise<Ov
     if (!customerDatabase) problems.push('the customer database (customer_service) does not answer: reconciliation cannot run');
     let queues: QueueDepths | undefined;
     if (broker?.isConnected() === true) {
-      queues = await sources.broker.exclusive(() => readQueueDepths(broker)).catch(() => undefined);
-      if (queues === undefined) problems.push('RabbitMQ answered but the queues could not be read (are they declared? start the consumer)');
+      try {
+        queues = await sources.broker.exclusive(() => readQueueDepths(broker));
+      } catch (error) {
+        problems.push(error instanceof QueueNotDeclaredError ? error.message : 'RabbitMQ answered but the queues could not be read');
+      }
     } else {
       problems.push('RabbitMQ does not answer: queue and dead-letter depths are unknown');
     }

@@ -21,12 +21,12 @@ import { createServiceGroup, freePort, makeLogDirectory, type ServiceGroup } fro
 const deploy = fileURLToPath(new URL('../../deploy/', import.meta.url));
 const JOBS = ['order_service', 'customer_service', 'order_outbox_worker', 'order_created_consumer'] as const;
 
-let databases: IsolatedDatabases;
-let topology: MessagingTopology;
-let group: ServiceGroup;
+let databases: IsolatedDatabases | undefined;
+let topology: MessagingTopology | undefined;
+let group: ServiceGroup | undefined;
 let prometheus: ChildProcess | undefined;
 let prometheusUrl: string;
-let workDirectory: string;
+let workDirectory: string | undefined;
 const metricsUrls = {} as Record<(typeof JOBS)[number], string>;
 
 interface Panel {
@@ -109,14 +109,17 @@ beforeAll(async () => {
   }
 }, 120_000);
 
+// Whatever beforeAll got to before a failure is undone; Prometheus is stopped first.
 afterAll(async () => {
   killPrometheus();
   process.removeListener('exit', killPrometheus);
-  await group.killAll();
-  group.dispose();
-  await removeTopology(topology);
-  await databases.drop();
-  rmSync(workDirectory, { recursive: true, force: true });
+  if (workDirectory !== undefined) rmSync(workDirectory, { recursive: true, force: true });
+  if (group !== undefined) {
+    await group.killAll();
+    group.dispose();
+  }
+  if (topology !== undefined) await removeTopology(topology);
+  await databases?.drop();
 });
 
 describe('the metrics every process serves', () => {

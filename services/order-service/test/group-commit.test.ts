@@ -27,6 +27,8 @@ const LOCK_B = 4202;
 let databases: IsolatedDatabases;
 let customerService: RunningCustomerService;
 let orderService: RunningOrderService;
+/** The same service with room for one order at a time: the next is refused. */
+let fullService: RunningOrderService;
 let orderDb: pg.Pool;
 let customerId: number;
 
@@ -38,6 +40,11 @@ beforeAll(async () => {
     databaseUrl: databases.orderDatabaseUrl,
     customerServiceUrl: customerService.url,
     intake: { ...DEFAULT_INTAKE_LIMITS, writeStatementsInFlight: 1 },
+  });
+  fullService = await startOrderService({
+    databaseUrl: databases.orderDatabaseUrl,
+    customerServiceUrl: customerService.url,
+    intake: { ...DEFAULT_INTAKE_LIMITS, maxOrdersInFlight: 1, writeStatementsInFlight: 1 },
   });
   orderDb = openTestPool(databases.orderDatabaseUrl);
   await orderDb.query(`
@@ -54,6 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await orderService.close();
+  await fullService.close();
   await customerService.close();
   await orderDb.end();
   await databases.drop();
@@ -63,8 +71,8 @@ interface OrderJson {
   id: number;
 }
 
-const postOrder = (productName: string, headers: Record<string, string> = {}) =>
-  request<OrderJson>(`${orderService.url}/api/v1/orders`, {
+const postOrder = (productName: string, headers: Record<string, string> = {}, service = orderService) =>
+  request<OrderJson>(`${service.url}/api/v1/orders`, {
     body: { customer_id: customerId, product_name: productName, quantity: 1, price: 3.5 },
     headers,
   });
@@ -79,10 +87,10 @@ interface Hold {
   end(): Promise<void>;
 }
 
-async function holdTheWriter(): Promise<Hold> {
+async function holdTheWriter(service = orderService): Promise<Hold> {
   const locker = await orderDb.connect();
   await locker.query('select pg_advisory_lock($1), pg_advisory_lock($2)', [LOCK_A, LOCK_B]);
-  const first = postOrder(unique('HoldA'));
+  const first = postOrder(unique('HoldA'), {}, service);
   await waitingForLock(LOCK_A);
   return {
     first,
@@ -125,8 +133,8 @@ async function countStored(productNames: string[]): Promise<{ orders: number; ev
   return rows[0] ?? { orders: -1, events: -1 };
 }
 
-async function metric(name: string): Promise<number> {
-  const text = (await request(`${orderService.url}/metrics`)).text;
+async function metric(name: string, service = orderService): Promise<number> {
+  const text = (await request(`${service.url}/metrics`)).text;
   // Lines look like `name{process="…"} 3`: every metric carries the process label.
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `));
   return Number(line?.split(' ').at(-1) ?? 0);
@@ -253,5 +261,28 @@ describe('group commit of order writes', () => {
     expect(await countStored(names)).toEqual({ orders: 0, events: 0 });
     // The pool replaced the connection: the next order is stored.
     expect((await postOrder(unique('After'))).status).toBe(201);
+  });
+
+  it('answers 503 overloaded with Retry-After at once when the intake is full, and stores nothing of it', async () => {
+    const hold = await holdTheWriter(fullService);
+    const refusedName = unique('Refused');
+    try {
+      const refused = await postOrder(refusedName, {}, fullService);
+
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.body).toEqual({
+        error: 'overloaded',
+        message: 'too many orders are being placed right now; nothing was stored, retry after the Retry-After seconds',
+      });
+      await hold.release(LOCK_A);
+      expect((await hold.first).status).toBe(201);
+    } finally {
+      await hold.end();
+    }
+    expect(await countStored([refusedName])).toEqual({ orders: 0, events: 0 });
+    expect(await metric('order_intake_shed_total', fullService)).toBe(1);
+    // Room again once the order in flight is answered.
+    expect((await postOrder(unique('Admitted'), {}, fullService)).status).toBe(201);
   });
 });

@@ -32,7 +32,7 @@ const CONTROLLED = /^(DATABASE_URL|POSTGRES_\w+|RABBITMQ_\w+|PORT|METRICS_PORT|H
  * Tuning a developer may set to try a change (OUTBOX_BATCH_SIZE=1000 npm run bench);
  * reported with the results. NODE_OPTIONS reaches the services too (and the bench).
  */
-const TUNING = /^(OUTBOX_|CONSUMER_|INBOX_|CUSTOMER_SERVICE_|CUSTOMER_CACHE_|DATABASE_POOL_SIZE$|NODE_OPTIONS$)/;
+const TUNING = /^(OUTBOX_|CONSUMER_|INBOX_|ORDER_WRITE_|ORDER_INTAKE_|CUSTOMER_SERVICE_|CUSTOMER_CACHE_|DATABASE_POOL_SIZE$|NODE_OPTIONS$)/;
 
 export function tuningFromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(

@@ -23,7 +23,9 @@ export interface OutgoingCopy {
 /** The channel operations a sweep of the dead-letter queue needs (an amqplib channel has them). */
 export interface DeadLetterChannel {
   checkQueue(queue: string): Promise<{ messageCount: number }>;
-  get(queue: string, options: { noAck: boolean }): Promise<QueuedMessage | false>;
+  prefetch(count: number): Promise<unknown>;
+  consume(queue: string, onMessage: (message: QueuedMessage | null) => void, options: { noAck: boolean }): Promise<{ consumerTag: string }>;
+  cancel(consumerTag: string): Promise<unknown>;
   ack(message: QueuedMessage, allUpTo: boolean): void;
   nack(message: QueuedMessage, allUpTo: boolean, requeue: boolean): void;
   purgeQueue(queue: string): Promise<{ messageCount: number }>;

@@ -13,6 +13,7 @@ import {
   type PublishOutcome,
   type PublishProperties,
 } from './dead-letter-broker.js';
+import { takeMessages } from './take-messages.js';
 
 /** What becomes of one dead letter in a sweep. */
 export type Disposition = 'keep' | 'replay' | 'remove';
@@ -65,13 +66,8 @@ export async function sweepDeadLetters<V>(
   const channel = await broker.openChannel();
   try {
     const { messageCount } = await checkDeclaredQueue(channel, deadLetterQueue);
-    const taken: QueuedMessage[] = [];
     // Bounded by the depth at the start, so copies put back are never taken again.
-    while (taken.length < Math.min(messageCount, MAX_SWEEP)) {
-      const message = await channel.get(deadLetterQueue, { noAck: false });
-      if (message === false) break;
-      taken.push(message);
-    }
+    const taken = await takeMessages(channel, deadLetterQueue, Math.min(messageCount, MAX_SWEEP));
     const letters = taken.map(describeDeadLetter);
     const { dispositions, verdict } = decide(letters);
     const copies = taken.flatMap((message, index): OutgoingCopy[] => {

@@ -165,7 +165,7 @@ describe('the operators console page, in a real browser', () => {
       what: 'the replayed letter and the retried row both counted',
     });
     await page.locator('#dlq-depth', { hasText: /^2$/ }).waitFor();
-    expect(console.logLines.filter((line) => line.audit === true).map((line) => line.action)).toEqual(['dead_letters.replay', 'outbox.retry']);
+    expect(console.logLines.filter((line) => line.audit === true).map((line) => line.action)).toEqual(['reconcile.run', 'dead_letters.replay', 'outbox.retry']);
     await page.context().close();
   });
 

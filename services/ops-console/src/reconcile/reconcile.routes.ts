@@ -50,8 +50,9 @@ export function registerReconcileRoutes(
         },
       },
     },
-    async () => {
+    async (request) => {
       const report = await reconcileCustomers(deps.databases, deps.settleMs);
+      deps.audit({ action: 'reconcile.run', target: 'all customers', outcome: { checked: report.customersChecked, mismatches: report.mismatches.length }, from: request.ip });
       return { customers_checked: report.customersChecked, mismatches: report.mismatches.map(toMismatch) };
     },
   );

@@ -13,6 +13,7 @@ import { TEST_API_KEY } from '../support/running-services.js';
 import { createServiceGroup, makeLogDirectory, type ProcessExit, type ServiceGroup, type ServiceProcess } from '../support/service-processes.js';
 import { openTestPool } from '../support/test-pool.js';
 import { scrapeBrokerConnection, type BrokerConnectionMetrics } from './support/broker-metrics.js';
+import { failoversInLog, type LoggedFailover } from './support/failover-gaps.js';
 import { withOpsPorts } from './support/ops-ports.js';
 import {
   awaitNodeGone,
@@ -68,6 +69,7 @@ const metricsAt: Record<'before' | 'outage' | 'kill' | 'end', Map<string, Broker
   kill: new Map(),
   end: new Map(),
 };
+const loggedFailovers = new Map<string, LoggedFailover[]>();
 const timeline: string[] = [];
 
 function node(index: number): ClusterNode {
@@ -102,6 +104,15 @@ function describeMetrics(metrics: Map<string, BrokerConnectionMetrics>): string 
       return `${label} ${seen?.node ?? '?'} (connected ${seen?.connected ?? '?'}, failovers ${seen?.failovers ?? '?'})`;
     })
     .join(', ');
+}
+
+function describeLoggedFailovers(): string {
+  const gaps = [...loggedFailovers.values()].flat().map((move) => move.gapMs);
+  const moves = brokerClients.map(({ label }) => {
+    const logged = loggedFailovers.get(label) ?? [];
+    return `${label} ${logged.map((move) => `${move.from}→${move.to} ${move.gapMs} ms`).join(', ') || 'none'}`;
+  });
+  return `longest ${gaps.length === 0 ? '?' : Math.max(...gaps)} ms from losing a node to connecting to the next (${moves.join('; ')})`;
 }
 
 function failoversCounted(): number {
@@ -198,6 +209,7 @@ function formatReport(): string[] {
     `  node 2 SIGKILLed: every process off it after ${kill.movedAfterMs === undefined ? 'NEVER' : `${kill.movedAfterMs} ms`}`,
     `  catch-up: ${catchUp.caughtUp ? `${(catchUp.elapsedMs / 1000).toFixed(1)} s after the load` : `NOT caught up after ${(catchUp.elapsedMs / 1000).toFixed(1)} s; last seen ${JSON.stringify(catchUp.last)}`}`,
     `  failovers counted by the processes: ${failoversCounted()} (${describeMetrics(metricsAt.end)})`,
+    `  failovers logged: ${describeLoggedFailovers()}`,
     `  lost: ${lost} · doubled: ${doubled} · dead letters: ${audit.deadLetterCount} · dead outbox rows: ${audit.deadRows.length} · 201s not stored: ${audit.acceptedNotStored.length}`,
     `  logs: ${logDirectory}`,
   ];
@@ -277,6 +289,7 @@ describe('the pipeline on a three-node RabbitMQ cluster while nodes fail', () =>
     }
     await measureOutage();
     await scrapeAll(metricsAt.end);
+    for (const client of brokerClients) loggedFailovers.set(client.label, failoversInLog(client.recentOutput(5_000)));
 
     const report = formatReport();
     const details = [
@@ -309,6 +322,12 @@ describe('the pipeline on a three-node RabbitMQ cluster while nodes fail', () =>
       expect(metricsAt.outage.get(label)?.connected, `${label} connected during the outage`).toBe(1);
       expect(metricsAt.outage.get(label)?.node, `${label}'s node during the outage`).not.toBe(node(1).address);
       expect(metricsAt.end.get(label)?.failovers, `${label}'s failovers`).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('logs each move once, as many as the processes count', () => {
+    for (const { label } of brokerClients) {
+      expect(loggedFailovers.get(label)?.length, `${label}'s logged moves`).toBe(metricsAt.end.get(label)?.failovers);
     }
   });
 

@@ -89,7 +89,8 @@ export async function connectToBroker(options: BrokerConnectionOptions): Promise
       model = undefined;
       blocked = false;
       if (stopping.signal.aborted) return;
-      logger.warn({ broker: nodes[node], err: error, nodes: nodes.length }, 'lost the RabbitMQ connection; moving on');
+      const next = nodes.length > 1 ? 'trying the next node' : 'reconnecting';
+      logger.warn({ broker: nodes[node], err: error }, `lost the RabbitMQ connection; ${next}`);
       void reconnect();
     });
     index = node;

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { OrderDatabase } from '../db/schema.js';
 
 /** A due outbox row, claimed by the current transaction. */

@@ -85,6 +85,16 @@ async function appLoggingTo(lines: Record<string, unknown>[], accessLog: boolean
   return app;
 }
 
+describe('a body with a "__proto__" key', () => {
+  it('is valid JSON whose unknown field is ignored: the order is stored, and no prototype changes', async () => {
+    const body = '{"customer_id": 3, "product_name": "Proto", "quantity": 1, "price": 2, "__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}';
+    const response = await request<{ product_name: string }>(`${orderService.url}/api/v1/orders`, { rawBody: body, headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(201);
+    expect(response.body.product_name).toBe('Proto');
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
 describe('the access log', () => {
   it('writes one info line per request with method, route, status, milliseconds and request id', async () => {
     const lines: Record<string, unknown>[] = [];

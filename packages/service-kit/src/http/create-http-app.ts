@@ -52,6 +52,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     // access log (logEveryRequest) writes one small one instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // A "__proto__" (or "constructor.prototype") key is valid JSON and, like any
+    // unknown field, ignored: the parser drops it (no prototype is touched)
+    // instead of refusing the whole body as invalid JSON.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     routerOptions: { maxParamLength: 200 },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,

@@ -22,9 +22,12 @@ afterAll(async () => {
   await databases.drop();
 });
 
+// ops_console guards every route, health included, with HTTP Basic (the development password here).
+const consoleCredentials = `Basic ${Buffer.from('admin:dev-console-password').toString('base64')}`;
+
 async function answers(url: string): Promise<number> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    const response = await fetch(url, { headers: { authorization: consoleCredentials }, signal: AbortSignal.timeout(1_000) });
     await response.body?.cancel();
     return response.status;
   } catch {
@@ -66,7 +69,7 @@ async function isolatedEnvironment(): Promise<{ env: NodeJS.ProcessEnv; readyUrl
     OPS_CONSOLE__OUTBOX_WORKER_URL: `http://127.0.0.1:${workerPort}`,
     OPS_CONSOLE__ORDER_CREATED_CONSUMER_URL: `http://127.0.0.1:${consumerPort}`,
   };
-  const readyUrls = [orderPort, customerPort, workerPort, consumerPort].map((port) => `http://127.0.0.1:${port}/health/ready`);
+  const readyUrls = [orderPort, customerPort, workerPort, consumerPort, consolePort].map((port) => `http://127.0.0.1:${port}/health/ready`);
   return { env, readyUrls };
 }
 

@@ -127,7 +127,7 @@ describe('ops_console when a dependency is down', () => {
     }
     await eventually(
       () => consoleRequest<{ databases: Record<string, boolean> }>(console.url, 'GET', '/api/overview'),
-      (response) => response.body.databases.order_service,
+      (response) => response.body.databases.order_service === true,
       { what: 'the overview seeing the database back' },
     );
   });

@@ -170,6 +170,36 @@ describe('the outbox worker', () => {
     }
   });
 
+  it('never publishes a row whose payload is not an order.created v1 event; it spends its attempts and ends dead', async () => {
+    const topology = newTopology();
+    const customerId = await insertCustomer(customerDb, unique('Malformed'));
+    const label = unique('Malformed');
+    await insertOrdersWithEvents(orderDb, customerId, 2, label);
+    // One of the two rows loses a field the contract requires, as a faulty writer might store it.
+    await orderDb.query(
+      `update outbox_events set payload = payload - 'quantity'
+       where id = (select min(id) from outbox_events where payload->>'product_name' like $1 || '-%')`,
+      [label],
+    );
+    const deliveries = await countDeliveries(topology);
+    const worker = await startTestWorker({ databaseUrl: databases.orderDatabaseUrl, topology, outbox: { maxAttempts: 2, backoffBaseMs: 20, backoffMaxMs: 50 } });
+    try {
+      await eventually(() => outboxState(orderDb, label), (state) => state.published === 1 && state.dead === 1, { what: 'one published, one dead' });
+      const { rows } = await orderDb.query<{ last_error: string }>(
+        "select last_error from outbox_events where dead_at is not null and payload->>'product_name' like $1 || '-%'",
+        [label],
+      );
+      expect(rows[0]?.last_error).toMatch(/^payload is not an order\.created v1 event: invalid_event: .*quantity/);
+      await eventually(async () => deliveries.seen.size, (size) => size === 1, { what: 'the valid row delivered' });
+      await consistently(async () => deliveries.seen.size, (size) => size === 1, { durationMs: 300, what: 'only the valid row delivered' });
+    } finally {
+      await worker.stop();
+      await deliveries.close();
+      // The dead row would otherwise be retried by the `outbox retry --all` of another test.
+      await orderDb.query("delete from outbox_events where payload->>'product_name' like $1 || '-%'", [label]);
+    }
+  });
+
   it('marks a row dead after its bounded attempts, and publishes it after `outbox retry`', async () => {
     const topology = newTopology();
     const customerId = await insertCustomer(customerDb, unique('Late'));

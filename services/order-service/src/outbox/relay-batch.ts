@@ -4,7 +4,7 @@ import { SpanStatusCode, type Logger, type Tracing } from '@orders/service-kit';
 import type { ConfirmedPublisher, PublishOutcome } from '@orders/service-kit/broker';
 import type { OrderDatabase } from '../db/schema.js';
 import type { OutboxMetrics } from './outbox-metrics.js';
-import { toOutgoingMessage, type TracedMessage } from './outbox-message.js';
+import { toOutgoingMessage, type InvalidPayload, type TracedMessage } from './outbox-message.js';
 import { claimDueEvents, markPublished, recordFailures, type ClaimedEvent, type PublishFailure } from './outbox.repository.js';
 import { decideRelayVerdict, type RelayPolicy, type RelayVerdict } from './relay-verdict.js';
 
@@ -29,8 +29,26 @@ export interface BatchReport {
   dead: number;
 }
 
-function endSpans(traced: TracedMessage[], outcomes: PublishOutcome[]): void {
-  traced.forEach(({ span }, index) => {
+/**
+ * Publishes the rows whose payload is a valid event, and gives the others the
+ * outcome "rejected" without publishing them: retrying will not fix them, but
+ * they spend their attempts and end dead, in front of an operator.
+ */
+async function publishValid(publisher: ConfirmedPublisher, prepared: Array<TracedMessage | InvalidPayload>): Promise<PublishOutcome[]> {
+  const sendable = prepared.filter((entry): entry is TracedMessage => !('invalid' in entry));
+  const sent = await publisher.publish(sendable.map((entry) => entry.message));
+  let next = 0;
+  return prepared.map((entry) => {
+    if ('invalid' in entry) return { status: 'rejected', error: entry.invalid };
+    const outcome = sent[next] ?? { status: 'unconfirmed', error: 'no outcome' };
+    next += 1;
+    return outcome;
+  });
+}
+
+function endSpans(prepared: Array<TracedMessage | InvalidPayload>, outcomes: PublishOutcome[]): void {
+  prepared.forEach((entry, index) => {
+    const span = 'invalid' in entry ? undefined : entry.span;
     if (span === undefined) return;
     const outcome = outcomes[index];
     if (outcome !== undefined && outcome.status !== 'confirmed') {
@@ -54,9 +72,9 @@ export async function relayBatch(deps: RelayBatchDeps): Promise<BatchReport> {
     const report: BatchReport = { claimed: rows.length, confirmed: 0, rejected: 0, unconfirmed: 0, dead: 0 };
     if (rows.length === 0) return report;
     const now = new Date();
-    const traced = rows.map((row) => toOutgoingMessage(row, now, deps.topology, deps.tracing, deps.currentNode()));
-    const outcomes = await deps.publisher.publish(traced.map((entry) => entry.message));
-    endSpans(traced, outcomes);
+    const prepared = rows.map((row) => toOutgoingMessage(row, now, deps.topology, deps.tracing, deps.currentNode()));
+    const outcomes = await publishValid(deps.publisher, prepared);
+    endSpans(prepared, outcomes);
 
     const published: ClaimedEvent[] = [];
     const failures: PublishFailure[] = [];

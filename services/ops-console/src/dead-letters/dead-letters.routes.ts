@@ -1,5 +1,5 @@
-import type { Static } from 'typebox';
-import { Type } from 'typebox';
+import type { FastifyReply } from 'fastify';
+import { Type, type Static } from 'typebox';
 import { peekDeadLetters, purgeDeadLetters, replayDeadLetters, type DeadLetter, type DeadLetterSelector } from '@orders/operations';
 import { errorResponses, type HttpApp } from '@orders/service-kit/http';
 import type { AuditEntry } from '../audit/audit-log.js';
@@ -47,7 +47,7 @@ export function registerDeadLetterRoutes(app: HttpApp, broker: ConsoleBroker, au
   );
 
   const action = (verb: 'replayed' | 'purged') =>
-    async (request: { body: Static<typeof DeadLetterSelectorSchema>; ip: string }, reply: import('fastify').FastifyReply) => {
+    async (request: { body: Static<typeof DeadLetterSelectorSchema>; ip: string }, reply: FastifyReply) => {
       const name = verb === 'replayed' ? 'dead_letters.replay' : 'dead_letters.purge';
       const target = connectedBroker(broker);
       const result = isRefusal(target)

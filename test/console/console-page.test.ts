@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -24,7 +26,9 @@ import { TEST_RABBITMQ_URL } from '../support/test-environment.js';
 import { openTestPool } from '../support/test-pool.js';
 import { CONSOLE_PASSWORD, orderCreatedEvent, plantDeadLetters, plantDeadOutboxRow, startConsole, type RunningConsole } from './console-harness.js';
 
-const docs = (name: string) => fileURLToPath(new URL(`../../docs/${name}`, import.meta.url));
+// The screenshots in docs/ are taken again with UPDATE_CONSOLE_SCREENSHOTS=1; an ordinary run leaves the tree clean.
+const docs = (name: string) =>
+  process.env.UPDATE_CONSOLE_SCREENSHOTS === '1' ? fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)) : join(tmpdir(), `${process.pid}-${name}`);
 
 // Debian's chromium, driven by playwright-core (which downloads no browser).
 const BROWSER_ARGS = [

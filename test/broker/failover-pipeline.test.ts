@@ -56,25 +56,19 @@ describe('losing the broker node every process is connected to', () => {
     let consumer: RunningConsumer | undefined;
     let worker: RunningOutboxWorker | undefined;
     try {
-      consumer = await startOrderCreatedConsumer({
-        databaseUrl: databases.customerDatabaseUrl,
-        rabbitUrls: urls,
-        topology,
-        consumer: testConsumerSettings(),
-        logger: testLogger,
-        metrics: consumerMetrics,
-        tracing: noTracing,
-      });
-      worker = await startOutboxWorker({
-        databaseUrl: databases.orderDatabaseUrl,
-        rabbitUrls: urls,
-        topology,
-        // Small batches, so the cut falls in the middle of the stream.
-        outbox: testOutboxSettings({ batchSize: 20, confirmTimeoutMs: 1_000 }),
-        logger: testLogger,
-        metrics: workerMetrics,
-        tracing: noTracing,
-      });
+      consumer = await startOrderCreatedConsumer(
+        { databaseUrl: databases.customerDatabaseUrl, broker: { urls, topology }, consumer: testConsumerSettings() },
+        { logger: testLogger, metrics: consumerMetrics, tracing: noTracing },
+      );
+      worker = await startOutboxWorker(
+        {
+          databaseUrl: databases.orderDatabaseUrl,
+          broker: { urls, topology },
+          // Small batches, so the cut falls in the middle of the stream.
+          outbox: testOutboxSettings({ batchSize: 20, confirmTimeoutMs: 1_000 }),
+        },
+        { logger: testLogger, metrics: workerMetrics, tracing: noTracing },
+      );
       const customerId = await insertCustomer(customerDb, unique('Failover'));
       const label = unique('Failover');
 

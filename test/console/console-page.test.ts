@@ -63,15 +63,10 @@ beforeAll(async () => {
   customerService = await startCustomerService({ databaseUrl: databases.customerDatabaseUrl });
   orderService = await startOrderService({ databaseUrl: databases.orderDatabaseUrl, customerServiceUrl: customerService.url });
   const consumerMetrics = createMetricsRegistry('order_created_consumer_test');
-  consumer = await startOrderCreatedConsumer({
-    databaseUrl: databases.customerDatabaseUrl,
-    rabbitUrls: [TEST_RABBITMQ_URL],
-    topology,
-    consumer: testConsumerSettings(),
-    logger: testLogger,
-    metrics: consumerMetrics,
-    tracing: noTracing,
-  });
+  consumer = await startOrderCreatedConsumer(
+    { databaseUrl: databases.customerDatabaseUrl, broker: { urls: [TEST_RABBITMQ_URL], topology }, consumer: testConsumerSettings() },
+    { logger: testLogger, metrics: consumerMetrics, tracing: noTracing },
+  );
   worker = await startTestWorker({ databaseUrl: databases.orderDatabaseUrl, topology });
   const ops = async (metrics: ReturnType<typeof createMetricsRegistry>, isReady: () => Promise<boolean>) => {
     const server = await startOpsServer({ host: '127.0.0.1', port: await freePort(), metrics, isReady, logger: testLogger });

@@ -73,15 +73,14 @@ export function startTestWorker(options: {
   outbox?: Partial<OrderServiceConfig['outbox']>;
   tracing?: Tracing;
 }): Promise<RunningOutboxWorker> {
-  return startOutboxWorker({
-    databaseUrl: options.databaseUrl,
-    rabbitUrls: [options.rabbitUrl ?? TEST_RABBITMQ_URL],
-    topology: options.topology,
-    outbox: testOutboxSettings(options.outbox),
-    logger: testLogger,
-    metrics: createMetricsRegistry('order_outbox_worker_test'),
-    tracing: options.tracing ?? noTracing,
-  });
+  return startOutboxWorker(
+    {
+      databaseUrl: options.databaseUrl,
+      broker: { urls: [options.rabbitUrl ?? TEST_RABBITMQ_URL], topology: options.topology },
+      outbox: testOutboxSettings(options.outbox),
+    },
+    { logger: testLogger, metrics: createMetricsRegistry('order_outbox_worker_test'), tracing: options.tracing ?? noTracing },
+  );
 }
 
 /** The real order.created consumer, in-process, on a test database and topology. */
@@ -92,15 +91,14 @@ export function startTestConsumer(options: {
   consumer?: Partial<CustomerServiceConfig['consumer']>;
   tracing?: Tracing;
 }): Promise<RunningConsumer> {
-  return startOrderCreatedConsumer({
-    databaseUrl: options.databaseUrl,
-    rabbitUrls: [options.rabbitUrl ?? TEST_RABBITMQ_URL],
-    topology: options.topology,
-    consumer: testConsumerSettings(options.consumer),
-    logger: testLogger,
-    metrics: createMetricsRegistry('order_created_consumer_test'),
-    tracing: options.tracing ?? noTracing,
-  });
+  return startOrderCreatedConsumer(
+    {
+      databaseUrl: options.databaseUrl,
+      broker: { urls: [options.rabbitUrl ?? TEST_RABBITMQ_URL], topology: options.topology },
+      consumer: testConsumerSettings(options.consumer),
+    },
+    { logger: testLogger, metrics: createMetricsRegistry('order_created_consumer_test'), tracing: options.tracing ?? noTracing },
+  );
 }
 
 /** Publishes any bytes to the topology's exchange, as another producer (or an attacker) could. */

@@ -74,22 +74,24 @@ export async function startOrderService(options: {
   databaseUrl: string;
   customerServiceUrl: string;
   apiKey?: string;
-  customerCheck?: Partial<Omit<CustomerDirectoryOptions, 'baseUrl' | 'internalApiKey' | 'logger'>>;
+  customerCheck?: Partial<Omit<CustomerDirectoryOptions, 'url' | 'internalApiKey'>>;
   tracing?: Tracing;
   intake?: IntakeLimits;
 }): Promise<RunningOrderService> {
   const database = openOrderDatabase(options.databaseUrl, 8, 'test-order-service', testLogger);
-  const customers = createCustomerDirectory({
-    baseUrl: options.customerServiceUrl,
-    internalApiKey: options.apiKey ?? TEST_API_KEY,
-    timeoutMs: 500,
-    retries: 1,
-    cacheTtlMs: 0,
-    breakerThreshold: 50,
-    breakerCooldownMs: 2_000,
-    logger: testLogger,
-    ...options.customerCheck,
-  });
+  const customers = createCustomerDirectory(
+    {
+      url: options.customerServiceUrl,
+      internalApiKey: options.apiKey ?? TEST_API_KEY,
+      timeoutMs: 500,
+      retries: 1,
+      cacheTtlMs: 0,
+      breakerThreshold: 50,
+      breakerCooldownMs: 2_000,
+      ...options.customerCheck,
+    },
+    testLogger,
+  );
   const outboxWakeup = createOutboxWakeupSender({ url: options.databaseUrl, logger: testLogger });
   const app = await buildOrderApp({
     logger: testLogger,

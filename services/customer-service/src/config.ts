@@ -14,7 +14,6 @@ import {
 } from '@orders/service-kit';
 
 export interface CustomerServiceConfig {
-  production: boolean;
   host: string;
   port: number;
   databaseUrl: string;
@@ -23,9 +22,7 @@ export interface CustomerServiceConfig {
   /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported only when it is set. */
   otlpEndpoint: string | undefined;
   internalApiKey: string;
-  /** The broker's nodes: RABBITMQ_URL, which may list the nodes of one cluster separated by commas. */
-  rabbitUrls: readonly string[];
-  messaging: MessagingTopology;
+  broker: BrokerSettings;
   consumer: {
     metricsPort: number;
     /** Unacknowledged messages the broker may hand this consumer at once. */
@@ -43,6 +40,12 @@ export interface CustomerServiceConfig {
   };
 }
 
+export interface BrokerSettings {
+  /** The broker's nodes: RABBITMQ_URL, which may list the nodes of one cluster separated by commas. */
+  urls: readonly string[];
+  topology: MessagingTopology;
+}
+
 /** Which process reads the config: production refuses the default secrets only where they are used. */
 export type CustomerServiceRole = 'api' | 'consumer' | 'operator';
 
@@ -54,7 +57,6 @@ export function loadConfig(env: Env, role: CustomerServiceRole): Readonly<Custom
   assertNoDefaultCredentials('DATABASE_URL', databaseUrl, production);
   for (const url of rabbitUrls) assertNoDefaultCredentials('RABBITMQ_URL', url, production && role !== 'api');
   return Object.freeze({
-    production,
     host: readString(env, 'HOST', '0.0.0.0'),
     port: readPort(env, 'PORT', 3002),
     databaseUrl,
@@ -62,8 +64,7 @@ export function loadConfig(env: Env, role: CustomerServiceRole): Readonly<Custom
     logging: readLoggingConfig(env),
     otlpEndpoint: readOptionalString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     internalApiKey: readInternalApiKey(env, production && role === 'api'),
-    rabbitUrls,
-    messaging: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')),
+    broker: { urls: rabbitUrls, topology: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')) },
     consumer: {
       metricsPort: readPort(env, 'METRICS_PORT', 3012),
       prefetch: readInteger(env, 'CONSUMER_PREFETCH', 500, { min: 1, max: 65_535 }),

@@ -27,10 +27,9 @@ await runOnce('dlq', async () => {
     return 2;
   }
   const config = loadConfig(process.env, 'operator');
-  const topology = config.messaging;
+  const { topology } = config.broker;
   const broker = await connectOperationsBroker({
-    urls: config.rabbitUrls,
-    topology,
+    ...config.broker,
     connectionName: 'dlq-cli',
     logger: createLogger({ name: 'dlq-cli', level: 'warn', pretty: false }),
   });

@@ -8,15 +8,7 @@ await runProcess('order_created_consumer', async () => {
   const logger = createLogger({ name: 'order_created_consumer', ...config.logging });
   const metrics = createMetricsRegistry('order_created_consumer');
   const tracing = initTracing({ serviceName: 'order_created_consumer', otlpEndpoint: config.otlpEndpoint });
-  const consumer = await startOrderCreatedConsumer({
-    databaseUrl: config.databaseUrl,
-    rabbitUrls: config.rabbitUrls,
-    topology: config.messaging,
-    consumer: config.consumer,
-    logger,
-    metrics,
-    tracing,
-  });
+  const consumer = await startOrderCreatedConsumer(config, { logger, metrics, tracing });
   const ops = await startOpsServer({ host: config.host, port: config.consumer.metricsPort, metrics, logger, isReady: () => consumer.isReady() });
   return {
     logger,

@@ -23,7 +23,6 @@ export interface WatchedProcess {
 }
 
 export interface ConsoleConfig {
-  production: boolean;
   host: string;
   port: number;
   /** HTTP Basic password of the user `admin`. */
@@ -31,8 +30,11 @@ export interface ConsoleConfig {
   logging: LoggingConfig;
   orderDatabaseUrl: string;
   customerDatabaseUrl: string;
-  rabbitUrls: string[];
-  messaging: MessagingTopology;
+  broker: {
+    /** The broker's nodes: RABBITMQ_URL, which may list the nodes of one cluster separated by commas. */
+    urls: readonly string[];
+    topology: MessagingTopology;
+  };
   processes: WatchedProcess[];
   reconcile: {
     /** How long a candidate mismatch is given to settle before it is reported (orders in flight). */
@@ -75,15 +77,13 @@ export function loadConfig(env: Env): Readonly<ConsoleConfig> {
   assertNoDefaultCredentials('CUSTOMER_DATABASE_URL', customerDatabaseUrl, production);
   for (const url of rabbitUrls) assertNoDefaultCredentials('RABBITMQ_URL', url, production);
   return Object.freeze({
-    production,
     host: readString(env, 'HOST', '0.0.0.0'),
     port: readPort(env, 'CONSOLE_PORT', 3003),
     password: readConsolePassword(env, production),
     logging: readLoggingConfig(env),
     orderDatabaseUrl,
     customerDatabaseUrl,
-    rabbitUrls,
-    messaging: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')),
+    broker: { urls: rabbitUrls, topology: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')) },
     processes: [
       { name: 'order_service', url: processUrl(env, 'ORDER_SERVICE_URL', 3001) },
       { name: 'customer_service', url: processUrl(env, 'CUSTOMER_SERVICE_URL', 3002) },

@@ -12,7 +12,7 @@ await runProcess('ops_console', async () => {
   const tracing = initTracing({ serviceName: 'ops_console', otlpEndpoint: undefined });
   const orderDb = createPostgresPool({ url: config.orderDatabaseUrl, applicationName: 'ops_console', max: 4, logger });
   const customerDb = createPostgresPool({ url: config.customerDatabaseUrl, applicationName: 'ops_console', max: 4, logger });
-  const broker = keepConsoleBroker({ urls: config.rabbitUrls, topology: config.messaging, logger, metrics });
+  const broker = keepConsoleBroker({ ...config.broker, logger, metrics });
   const app = await buildConsoleApp({
     logger,
     metrics,

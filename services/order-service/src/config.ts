@@ -16,7 +16,6 @@ import {
 } from '@orders/service-kit';
 
 export interface OrderServiceConfig {
-  production: boolean;
   host: string;
   port: number;
   databaseUrl: string;
@@ -36,9 +35,7 @@ export interface OrderServiceConfig {
     breakerThreshold: number;
     breakerCooldownMs: number;
   };
-  /** The broker's nodes: RABBITMQ_URL, which may list the nodes of one cluster separated by commas. */
-  rabbitUrls: readonly string[];
-  messaging: MessagingTopology;
+  broker: BrokerSettings;
   outbox: {
     metricsPort: number;
     batchSize: number;
@@ -59,6 +56,12 @@ export interface OrderServiceConfig {
     idempotencyKeyRetentionHours: number;
     retentionIntervalMs: number;
   };
+}
+
+export interface BrokerSettings {
+  /** The broker's nodes: RABBITMQ_URL, which may list the nodes of one cluster separated by commas. */
+  urls: readonly string[];
+  topology: MessagingTopology;
 }
 
 /** How much order intake takes on at once (see http/admission-control.ts and orders/order-group-commit.ts). */
@@ -87,7 +90,6 @@ export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServ
   assertNoDefaultCredentials('DATABASE_URL', databaseUrl, production);
   for (const url of rabbitUrls) assertNoDefaultCredentials('RABBITMQ_URL', url, production && role === 'outbox-worker');
   return Object.freeze({
-    production,
     host: readString(env, 'HOST', '0.0.0.0'),
     port: readPort(env, 'PORT', 3001),
     databaseUrl,
@@ -108,8 +110,7 @@ export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServ
       breakerThreshold: readInteger(env, 'CUSTOMER_SERVICE_BREAKER_THRESHOLD', 5, { min: 1, max: 1_000 }),
       breakerCooldownMs: readInteger(env, 'CUSTOMER_SERVICE_BREAKER_COOLDOWN_MS', 5_000, { min: 100, max: 600_000 }),
     },
-    rabbitUrls,
-    messaging: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')),
+    broker: { urls: rabbitUrls, topology: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')) },
     outbox: {
       metricsPort: readPort(env, 'METRICS_PORT', 3011),
       batchSize: readInteger(env, 'OUTBOX_BATCH_SIZE', 500, { min: 1, max: 10_000 }),

@@ -22,16 +22,7 @@ await runProcess('order_service', async () => {
   const database = openOrderDatabase(config.databaseUrl, config.databasePoolSize, 'order_service', logger);
   await assertDatabaseReady(database.pool, config.databaseUrl, 'orders');
   observePostgresPool(database.pool, metrics, 'order_service');
-  const customers = createCustomerDirectory({
-    baseUrl: config.customerService.url,
-    internalApiKey: config.customerService.internalApiKey,
-    timeoutMs: config.customerService.timeoutMs,
-    retries: config.customerService.retries,
-    cacheTtlMs: config.customerService.cacheTtlMs,
-    breakerThreshold: config.customerService.breakerThreshold,
-    breakerCooldownMs: config.customerService.breakerCooldownMs,
-    logger,
-  });
+  const customers = createCustomerDirectory(config.customerService, logger);
   const outboxWakeup =
     config.outbox.wakeup === 'notify' ? createOutboxWakeupSender({ url: config.databaseUrl, logger }) : noOutboxWakeup;
   const app = await buildApp({

@@ -8,15 +8,7 @@ await runProcess('order_outbox_worker', async () => {
   const logger = createLogger({ name: 'order_outbox_worker', ...config.logging });
   const metrics = createMetricsRegistry('order_outbox_worker');
   const tracing = initTracing({ serviceName: 'order_outbox_worker', otlpEndpoint: config.otlpEndpoint });
-  const worker = await startOutboxWorker({
-    databaseUrl: config.databaseUrl,
-    rabbitUrls: config.rabbitUrls,
-    topology: config.messaging,
-    outbox: config.outbox,
-    logger,
-    metrics,
-    tracing,
-  });
+  const worker = await startOutboxWorker(config, { logger, metrics, tracing });
   const ops = await startOpsServer({ host: config.host, port: config.outbox.metricsPort, metrics, logger, isReady: () => worker.isReady() });
   return {
     logger,

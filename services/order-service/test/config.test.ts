@@ -14,7 +14,7 @@ describe('service configuration', () => {
     expect(config.port).toBe(3001);
     expect(config.outbox.metricsPort).toBe(3011);
     expect(config.customerService.url).toBe('http://127.0.0.1:3002');
-    expect(config.messaging.exchange).toBe('orders.v1');
+    expect(config.broker.topology.exchange).toBe('orders.v1');
     expect(loadCustomerConfig({}, 'consumer').consumer.metricsPort).toBe(3012);
   });
 

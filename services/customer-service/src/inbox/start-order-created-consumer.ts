@@ -1,4 +1,3 @@
-import type { MessagingTopology } from '@orders/contracts';
 import {
   assertDatabaseReady,
   isDatabaseReachable,
@@ -15,12 +14,10 @@ import { openCustomerDatabase } from '../db/database.js';
 import { createInboxMetrics } from './inbox-metrics.js';
 import { createOrderCreatedConsumer } from './order-created-consumer.js';
 
-export interface ConsumerSettings {
-  databaseUrl: string;
-  /** The broker's nodes (RABBITMQ_URL, comma-separated for a cluster). */
-  rabbitUrls: readonly string[];
-  topology: MessagingTopology;
-  consumer: CustomerServiceConfig['consumer'];
+/** The consumer's part of customer_service's config, passed whole. */
+export type ConsumerSettings = Pick<CustomerServiceConfig, 'databaseUrl' | 'broker' | 'consumer'>;
+
+export interface ConsumerDeps {
   logger: Logger;
   metrics: Registry;
   tracing: Tracing;
@@ -33,8 +30,9 @@ export interface RunningConsumer {
 }
 
 /** Wires the consumer: database, broker connection with topology, and the batching consumer. */
-export async function startOrderCreatedConsumer(settings: ConsumerSettings): Promise<RunningConsumer> {
-  const { consumer: options, logger, metrics } = settings;
+export async function startOrderCreatedConsumer(settings: ConsumerSettings, deps: ConsumerDeps): Promise<RunningConsumer> {
+  const { consumer: options, broker: brokerSettings } = settings;
+  const { logger, metrics } = deps;
   const database = openCustomerDatabase(settings.databaseUrl, options.maxBatchesInFlight + 2, 'order_created_consumer', logger);
   await assertDatabaseReady(database.pool, settings.databaseUrl, 'processed_order_events');
   observePostgresPool(database.pool, metrics, 'customer_service');
@@ -42,16 +40,16 @@ export async function startOrderCreatedConsumer(settings: ConsumerSettings): Pro
   let broker: BrokerConnection | undefined;
   const consumer = createOrderCreatedConsumer({
     db: database.db,
-    topology: settings.topology,
+    topology: brokerSettings.topology,
     settings: options,
     metrics: createInboxMetrics(metrics),
-    tracing: settings.tracing,
+    tracing: deps.tracing,
     logger,
     currentNode: () => broker?.currentNode(),
   });
   try {
     broker = await connectToBroker({
-      urls: settings.rabbitUrls,
+      urls: brokerSettings.urls,
       connectionName: 'order_created_consumer',
       logger,
       metrics,
@@ -73,7 +71,7 @@ export async function startOrderCreatedConsumer(settings: ConsumerSettings): Pro
     logger,
     metrics,
   });
-  logger.info({ queue: settings.topology.queue, prefetch: options.prefetch }, 'order.created consumer started');
+  logger.info({ queue: brokerSettings.topology.queue, prefetch: options.prefetch }, 'order.created consumer started');
 
   return {
     // Ready only while it can do its job: consuming on a node that answers, and the database reachable.

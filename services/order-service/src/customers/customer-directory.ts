@@ -13,6 +13,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import { Pool } from 'undici';
 import type { Logger } from '@orders/service-kit';
+import type { OrderServiceConfig } from '../config.js';
 import { readAnswer, unavailableOutcome, type CustomerCheck } from './customer-check-outcome.js';
 
 export type { CustomerCheck } from './customer-check-outcome.js';
@@ -22,16 +23,7 @@ export interface CustomerDirectory {
   close(): Promise<void>;
 }
 
-export interface CustomerDirectoryOptions {
-  baseUrl: string;
-  internalApiKey: string;
-  timeoutMs: number;
-  retries: number;
-  cacheTtlMs: number;
-  breakerThreshold: number;
-  breakerCooldownMs: number;
-  logger: Logger;
-}
+export type CustomerDirectoryOptions = OrderServiceConfig['customerService'];
 
 /** A failure worth retrying: refused, reset, 5xx, 429. */
 class TransientFailure extends Error {
@@ -50,8 +42,8 @@ class UnusableAnswer extends Error {
  * "unavailable" at once while Customer Service is down instead of making every
  * order wait for timeouts. Customers are never deleted, so a yes is cached.
  */
-export function createCustomerDirectory(options: CustomerDirectoryOptions): CustomerDirectory {
-  const origin = new URL(options.baseUrl);
+export function createCustomerDirectory(options: CustomerDirectoryOptions, logger: Logger): CustomerDirectory {
+  const origin = new URL(options.url);
   const basePath = origin.pathname.replace(/\/$/, '');
   const pool = new Pool(origin.origin, {
     connections: 64,
@@ -70,9 +62,9 @@ export function createCustomerDirectory(options: CustomerDirectoryOptions): Cust
   let openedAt = 0;
   breaker.onBreak(() => {
     openedAt = Date.now();
-    options.logger.warn({ cooldownMs: options.breakerCooldownMs }, 'customer service circuit opened');
+    logger.warn({ cooldownMs: options.breakerCooldownMs }, 'customer service circuit opened');
   });
-  breaker.onReset(() => options.logger.info('customer service circuit closed'));
+  breaker.onReset(() => logger.info('customer service circuit closed'));
   const policy = wrap(
     retry(handleType(TransientFailure).orType(TaskCancelledError), {
       maxAttempts: options.retries,
@@ -113,9 +105,9 @@ export function createCustomerDirectory(options: CustomerDirectoryOptions): Cust
         return unavailableOutcome({ kind: 'circuit-open', openedAt, cooldownMs: options.breakerCooldownMs }, Date.now());
       }
       if (error instanceof UnusableAnswer) {
-        options.logger.error({ err: error }, 'customer service refused the check; is INTERNAL_API_KEY the same on both services?');
+        logger.error({ err: error }, 'customer service refused the check; is INTERNAL_API_KEY the same on both services?');
       } else {
-        options.logger.warn({ err: error, customerId }, 'customer service did not answer');
+        logger.warn({ err: error, customerId }, 'customer service did not answer');
       }
       return unavailableOutcome(error instanceof TaskCancelledError ? { kind: 'timeout' } : { kind: 'failed', message: (error as Error).message }, Date.now());
     }

@@ -1,4 +1,3 @@
-import type { MessagingTopology } from '@orders/contracts';
 import {
   assertDatabaseReady,
   isDatabaseReachable,
@@ -19,12 +18,10 @@ import { createOutboxMetrics } from './outbox-metrics.js';
 import { createOutboxRelay } from './outbox-relay.js';
 import { createWakeSignal } from './wakeup/wake-signal.js';
 
-export interface OutboxWorkerSettings {
-  databaseUrl: string;
-  /** The broker's nodes (RABBITMQ_URL, comma-separated for a cluster). */
-  rabbitUrls: readonly string[];
-  topology: MessagingTopology;
-  outbox: OrderServiceConfig['outbox'];
+/** The worker's part of order_service's config, passed whole. */
+export type OutboxWorkerSettings = Pick<OrderServiceConfig, 'databaseUrl' | 'broker' | 'outbox'>;
+
+export interface OutboxWorkerDeps {
   logger: Logger;
   metrics: Registry;
   tracing: Tracing;
@@ -37,8 +34,9 @@ export interface RunningOutboxWorker {
 }
 
 /** Wires the worker: database, broker connection, publisher, wake-up listener and relay loops. */
-export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise<RunningOutboxWorker> {
-  const { outbox, logger, metrics } = settings;
+export async function startOutboxWorker(settings: OutboxWorkerSettings, deps: OutboxWorkerDeps): Promise<RunningOutboxWorker> {
+  const { outbox, broker: brokerSettings } = settings;
+  const { logger, metrics } = deps;
   // One connection per relay loop, one for metrics and retention.
   // The worker's commits need not wait for a WAL flush: if PostgreSQL loses
   // the last instant of them in a crash, those rows are simply published
@@ -51,11 +49,11 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise
   observePostgresPool(database.pool, metrics, 'order_service');
   observeOutboxBacklog(metrics, database.db);
 
-  const publisher = createEventPublisher({ topology: settings.topology, confirmTimeoutMs: outbox.confirmTimeoutMs, logger });
+  const publisher = createEventPublisher({ topology: brokerSettings.topology, confirmTimeoutMs: outbox.confirmTimeoutMs, logger });
   let broker;
   try {
     broker = await connectToBroker({
-      urls: settings.rabbitUrls,
+      urls: brokerSettings.urls,
       connectionName: 'order_outbox_worker',
       logger,
       metrics,
@@ -72,12 +70,12 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings): Promise
   const relay = createOutboxRelay({
     db: database.db,
     publisher,
-    topology: settings.topology,
+    topology: brokerSettings.topology,
     currentNode: () => connected.currentNode(),
     isBlocked: () => connected.isBlocked(),
     wakeup: signal,
     metrics: createOutboxMetrics(metrics),
-    tracing: settings.tracing,
+    tracing: deps.tracing,
     logger,
     settings: outbox,
   });

@@ -18,3 +18,4 @@ export * from './lifecycle/sleep.js';
 export * from './observability/tracing.js';
 export * from './observability/messaging-spans.js';
 export * from './postgres/retention.js';
+export * from './use-cases/result.js';

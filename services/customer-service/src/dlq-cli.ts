@@ -1,5 +1,5 @@
 import { connectOperationsBroker, peekDeadLetters, purgeDeadLetters, replayDeadLetters, type DeadLetterActionResult } from '@orders/operations';
-import { createLogger, runOnce } from '@orders/service-kit';
+import { createLogger, runOnce, unreachable, type FailureOf } from '@orders/service-kit';
 import { loadConfig } from './config.js';
 
 const USAGE = `usage:
@@ -7,10 +7,15 @@ const USAGE = `usage:
   npm run dlq -- replay [--limit N]    publish them to orders.v1 again (safe: events apply once)
   npm run dlq -- purge                 delete every dead letter`;
 
-function failure(result: Exclude<DeadLetterActionResult, { ok: true }>): string {
-  return result.error === 'not_found'
-    ? `not in the dead-letter queue: ${result.missingEventIds.join(', ')}`
-    : `${result.unconfirmed} dead letter(s) were not confirmed by RabbitMQ and stay in the queue (${result.count} done)`;
+function failure(result: FailureOf<DeadLetterActionResult>): string {
+  switch (result.error) {
+    case 'not_found':
+      return `not in the dead-letter queue: ${result.missingEventIds.join(', ')}`;
+    case 'not_confirmed':
+      return `${result.unconfirmed} dead letter(s) were not confirmed by RabbitMQ and stay in the queue (${result.count} done)`;
+    default:
+      return unreachable(result);
+  }
 }
 
 // Operator command for customer_service.order.created.dlq: a face over @orders/operations.

@@ -1,13 +1,15 @@
+import type { Result } from '@orders/service-kit';
 import type { DeadLetterSelector } from './dead-letter.js';
 import type { DeadLetterBroker } from './dead-letter-broker.js';
 import { chooseDeadLetters } from './choose-dead-letters.js';
 import { sweepDeadLetters } from './sweep-dead-letters.js';
 
-export type DeadLetterActionResult =
-  | { ok: true; count: number }
-  | { ok: false; error: 'not_found'; missingEventIds: string[] }
+export type DeadLetterActionResult = Result<
+  { count: number },
+  | { error: 'not_found'; missingEventIds: string[] }
   /** The broker did not confirm some copies; those letters are still in the queue. */
-  | { ok: false; error: 'not_confirmed'; count: number; unconfirmed: number };
+  | { error: 'not_confirmed'; count: number; unconfirmed: number }
+>;
 
 /**
  * Publishes the selected dead letters to the orders exchange again, as they

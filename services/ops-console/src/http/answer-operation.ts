@@ -1,4 +1,5 @@
 import { BrokerUnavailableError, QueueNotDeclaredError, type DeadLetterActionResult, type OperationsBroker } from '@orders/operations';
+import { unreachable, type FailureOf } from '@orders/service-kit';
 import { errorBody, type ErrorBody } from '@orders/service-kit/http';
 import type { ConsoleBroker } from '../broker/console-broker.js';
 
@@ -33,7 +34,7 @@ export async function unlessBrokerLost<T>(action: () => Promise<T>): Promise<T |
 }
 
 /** A dead-letter action's failure as an HTTP answer; every error code is answered here. */
-export function refusalOf(result: Exclude<DeadLetterActionResult, { ok: true }>, verb: string): Refusal {
+export function refusalOf(result: FailureOf<DeadLetterActionResult>, verb: string): Refusal {
   switch (result.error) {
     case 'not_found':
       return {
@@ -48,5 +49,7 @@ export function refusalOf(result: Exclude<DeadLetterActionResult, { ok: true }>,
           `RabbitMQ did not confirm ${result.unconfirmed} of them, so they are still in the dead-letter queue (${result.count} ${verb}); try again`,
         ),
       };
+    default:
+      return unreachable(result);
   }
 }

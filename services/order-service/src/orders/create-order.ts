@@ -1,13 +1,13 @@
+import type { Result } from '@orders/service-kit';
 import type { CustomerDirectory } from '../customers/customer-directory.js';
 import { requestFingerprint, type NewOrder } from './new-order.js';
 import { toOrder, type Order } from './order.js';
 import type { IdempotentOrder, OrdersRepository, OrderToWrite, WriteOutcome } from './orders.repository.js';
 
-export type CreateOrderResult =
-  | { ok: true; order: Order; replayed: boolean }
-  | { ok: false; error: 'customer_not_found' }
-  | { ok: false; error: 'customer_service_unavailable'; retryAfterSeconds: number }
-  | { ok: false; error: 'idempotency_key_reused' };
+export type CreateOrderResult = Result<
+  { order: Order; replayed: boolean },
+  { error: 'customer_not_found' } | { error: 'customer_service_unavailable'; retryAfterSeconds: number } | { error: 'idempotency_key_reused' }
+>;
 
 export interface CreateOrderDeps {
   orders: OrdersRepository;

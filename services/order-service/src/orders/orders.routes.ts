@@ -8,6 +8,7 @@ import {
   requestTraceparent,
   type HttpApp,
 } from '@orders/service-kit/http';
+import { unreachable } from '@orders/service-kit';
 import { Type } from 'typebox';
 import type { AdmissionControl } from '../http/admission-control.js';
 import { createOrder, type CreateOrderDeps } from './create-order.js';
@@ -23,6 +24,11 @@ import {
 } from './order.schemas.js';
 
 export function registerOrderRoutes(app: HttpApp, deps: CreateOrderDeps, admission: AdmissionControl): void {
+  registerPlaceOrder(app, deps, admission);
+  registerReadOrders(app, deps);
+}
+
+function registerPlaceOrder(app: HttpApp, deps: CreateOrderDeps, admission: AdmissionControl): void {
   app.post(
     '/api/v1/orders',
     {
@@ -65,10 +71,14 @@ export function registerOrderRoutes(app: HttpApp, deps: CreateOrderDeps, admissi
           return reply
             .code(422)
             .send(errorBody('idempotency_key_reused', 'this Idempotency-Key was already used with a different request body'));
+        default:
+          return unreachable(result);
       }
     },
   );
+}
 
+function registerReadOrders(app: HttpApp, deps: Pick<CreateOrderDeps, 'orders'>): void {
   app.get(
     '/api/v1/orders',
     {

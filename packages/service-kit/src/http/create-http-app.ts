@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import type { Logger } from '../observability/logger.js';
 import { observeHttpRequests, type Registry } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
+import { answerError, BODY_LIMIT_BYTES } from './answer-error.js';
 import { answerClientError, answerFrameworkError } from './client-errors.js';
 import { logEveryRequest } from './access-log.js';
 import { errorBody, errorResponses } from './error-body.js';
@@ -17,10 +18,7 @@ import { describeOpenApi, type OpenApiOptions, type SecuritySchemes } from './op
 import { traceRequests } from './request-tracing.js';
 import { requestValidatorCompiler } from './request-validators.js';
 import { addSecurityHeaders } from './security-headers.js';
-import { validationDetails } from './validation-details.js';
-import { isTransientDatabaseError } from '../postgres/transient-errors.js';
 
-export const BODY_LIMIT_BYTES = 64 * 1024;
 const DOCS_PREFIX = '/docs';
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 
@@ -85,41 +83,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     answerWrongMethod(request, reply) ??
     reply.code(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
   );
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (error.validation) {
-      const context = error.validationContext ?? 'body';
-      const schema = request.routeOptions.schema?.[context as 'body'] as Parameters<typeof validationDetails>[2];
-      return reply
-        .code(422)
-        .send(errorBody('validation_failed', 'the request is not valid', validationDetails(error.validation, context, schema)));
-    }
-    switch (error.code) {
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return reply.code(400).send(errorBody('invalid_json', 'the request body is not valid JSON'));
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply.code(413).send(errorBody('payload_too_large', `the request body is larger than ${BODY_LIMIT_BYTES} bytes`));
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return reply.code(415).send(errorBody('unsupported_media_type', 'send the body as application/json'));
-    }
-    if (isTransientDatabaseError(error)) {
-      // The database is away for a moment (restart, failover, dropped
-      // connection): say so and when to retry, rather than a bare 500. The
-      // order may or may not have been stored, so retry with the same
-      // Idempotency-Key.
-      request.log.warn({ err: error }, 'database unavailable while handling request');
-      return reply
-        .code(503)
-        .header('retry-after', '1')
-        .send(errorBody('database_unavailable', 'the database is unavailable for a moment; retry shortly (with the same Idempotency-Key)'));
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      return reply.code(status).send(errorBody('bad_request', error.message));
-    }
-    request.log.error({ err: error }, 'unexpected error while handling request');
-    return reply.code(500).send(errorBody('internal_error', 'something went wrong on our side; it has been logged'));
-  });
+  app.setErrorHandler(answerError);
 
   await app.register(swagger, describeOpenApi(options.openapi, options.securitySchemes));
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });

@@ -36,6 +36,33 @@ class UnusableAnswer extends Error {
 }
 
 /**
+ * Each attempt bounded by a timeout, transient failures retried with jittered
+ * backoff, and a breaker outside the retries, so a Customer Service that is
+ * down costs one fast "unavailable" per order instead of a timeout each.
+ */
+function checkPolicy(options: CustomerDirectoryOptions, logger: Logger) {
+  const breaker = circuitBreaker(handleType(TransientFailure).orType(TaskCancelledError), {
+    halfOpenAfter: options.breakerCooldownMs,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold),
+  });
+  let openedAt = 0;
+  breaker.onBreak(() => {
+    openedAt = Date.now();
+    logger.warn({ cooldownMs: options.breakerCooldownMs }, 'customer service circuit opened');
+  });
+  breaker.onReset(() => logger.info('customer service circuit closed'));
+  const policy = wrap(
+    retry(handleType(TransientFailure).orType(TaskCancelledError), {
+      maxAttempts: options.retries,
+      backoff: new ExponentialBackoff({ initialDelay: 20, maxDelay: 200 }),
+    }),
+    breaker,
+    timeout(options.timeoutMs, TimeoutStrategy.Aggressive),
+  );
+  return { policy, openedAt: () => openedAt };
+}
+
+/**
  * Asks Customer Service whether a customer exists: `GET /customers/{id}` over a
  * pooled keep-alive connection, each attempt bounded by a timeout, transient
  * failures retried with jittered backoff, and a circuit breaker that answers
@@ -55,24 +82,7 @@ export function createCustomerDirectory(options: CustomerDirectoryOptions, logge
   const known = new LRUCache<number, true>({ max: 100_000, ttl: Math.max(options.cacheTtlMs, 1) });
   const inFlight = new Map<number, Promise<CustomerCheck>>();
 
-  const breaker = circuitBreaker(handleType(TransientFailure).orType(TaskCancelledError), {
-    halfOpenAfter: options.breakerCooldownMs,
-    breaker: new ConsecutiveBreaker(options.breakerThreshold),
-  });
-  let openedAt = 0;
-  breaker.onBreak(() => {
-    openedAt = Date.now();
-    logger.warn({ cooldownMs: options.breakerCooldownMs }, 'customer service circuit opened');
-  });
-  breaker.onReset(() => logger.info('customer service circuit closed'));
-  const policy = wrap(
-    retry(handleType(TransientFailure).orType(TaskCancelledError), {
-      maxAttempts: options.retries,
-      backoff: new ExponentialBackoff({ initialDelay: 20, maxDelay: 200 }),
-    }),
-    breaker,
-    timeout(options.timeoutMs, TimeoutStrategy.Aggressive),
-  );
+  const { policy, openedAt } = checkPolicy(options, logger);
 
   async function ask(customerId: number, signal: AbortSignal): Promise<'found' | 'not_found'> {
     let response;
@@ -102,7 +112,7 @@ export function createCustomerDirectory(options: CustomerDirectoryOptions, logge
       return { status: answer };
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        return unavailableOutcome({ kind: 'circuit-open', openedAt, cooldownMs: options.breakerCooldownMs }, Date.now());
+        return unavailableOutcome({ kind: 'circuit-open', openedAt: openedAt(), cooldownMs: options.breakerCooldownMs }, Date.now());
       }
       if (error instanceof UnusableAnswer) {
         logger.error({ err: error }, 'customer service refused the check; is INTERNAL_API_KEY the same on both services?');

@@ -11,6 +11,9 @@ export default defineConfig({
       { find: /^@orders\/operations$/, replacement: source('./packages/operations/src/index.ts') },
       { find: /^@orders\/service-kit$/, replacement: source('./packages/service-kit/src/index.ts') },
       { find: /^@orders\/service-kit\/(http|broker)$/, replacement: source('./packages/service-kit/src/$1/index.ts') },
+      { find: /^@orders\/test-support$/, replacement: source('./packages/test-support/src/index.ts') },
+      // The in-process harness (the services' apps, test databases, HTTP client) for service and cross-service tests.
+      { find: /^@orders\/test-harness$/, replacement: source('./test/support/index.ts') },
     ],
   },
   test: {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetricsRegistry, readLoggingConfig, startOpsServer } from '../packages/service-kit/src/index.js';
 import { createHttpApp } from '../packages/service-kit/src/http/index.js';
 import { request } from './support/http-client.js';
-import { freePort } from './support/service-processes.js';
+import { freePort } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from './support/isolated-databases.js';
 import { noTracing, startCustomerService, startOrderService, testLogger, type RunningCustomerService, type RunningOrderService } from './support/running-services.js';
 

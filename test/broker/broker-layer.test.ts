@@ -12,7 +12,7 @@ import {
   type OutgoingMessage,
 } from '../../packages/service-kit/src/broker/index.js';
 import { createMetricsRegistry, DependencyUnavailableError, type Registry } from '../../packages/service-kit/src/index.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '@orders/test-support';
 import { testLogger } from '../support/running-services.js';
 import { startTcpFaultProxy, type TcpFaultProxy } from '../support/tcp-fault-proxy.js';
 import { TEST_RABBITMQ_URL } from '../support/test-environment.js';

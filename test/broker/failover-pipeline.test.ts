@@ -4,7 +4,7 @@ import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { createMetricsRegistry, type Registry } from '../../packages/service-kit/src/index.js';
 import { startOrderCreatedConsumer, type RunningConsumer } from '../../services/customer-service/src/inbox/start-order-created-consumer.js';
 import { startOutboxWorker, type RunningOutboxWorker } from '../../services/order-service/src/outbox/start-outbox-worker.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { countState, insertCustomer, insertOrdersWithEvents, outboxState } from '../support/outbox-rows.js';
 import { isolatedTopology, queueDepth, removeTopology, testConsumerSettings, testOutboxSettings } from '../support/pipeline.js';

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { createCustomer } from '../support/customers.js';
-import { eventually } from '../support/eventually.js';
+import {
+  addPipelineProcesses,
+  createServiceGroup,
+  eventually,
+  makeLogDirectory,
+  type ServiceGroup,
+  type ServiceProcess,
+  startPipelineProcesses,
+} from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { isolatedTopology, removeTopology } from '../support/pipeline.js';
 import { TEST_API_KEY } from '../support/running-services.js';
@@ -32,8 +40,7 @@ import {
 } from '../support/pipeline-audit.js';
 import { createRestartingSupervisor, type RestartingSupervisor } from './support/restarting-supervisor.js';
 import { chaosSeed, seededRandom } from './support/seeded-random.js';
-import { addPipelineProcesses, startPipelineProcesses } from '../support/pipeline-processes.js';
-import { createServiceGroup, makeLogDirectory, type ServiceGroup, type ServiceProcess } from '../support/service-processes.js';
+import { NPM_START, testWiring } from '../support/system-under-test.js';
 
 // A steady load the two cores can carry while faults happen: about 3,600 orders.
 const LOAD_MS = 30_000;
@@ -254,16 +261,14 @@ beforeAll(async () => {
     onEvent: (line) => note(line, scenarioStartedAt),
     onRestarted: (member) => noteWhenReady(member, scenarioStartedAt),
   });
-  group = createServiceGroup({ logDirectory, onUnexpectedExit: supervisor.onUnexpectedExit });
+  group = createServiceGroup({ logDirectory, launch: NPM_START, onUnexpectedExit: supervisor.onUnexpectedExit });
 
-  const pipeline = await addPipelineProcesses({
-    group,
+  const wiring = await testWiring({
     databases,
     topology,
-    workers: 2,
-    consumers: 2,
     rabbitUrl: (role) => (role === 'order_outbox_worker' ? proxies.workers : proxies.consumers).url(TEST_RABBITMQ_URL),
   });
+  const pipeline = addPipelineProcesses(group, wiring, { workers: 2, consumers: 2 });
   ({ customerServiceUrl, orderServiceUrl, workers, consumers } = pipeline);
   await startPipelineProcesses(pipeline);
 }, 120_000);

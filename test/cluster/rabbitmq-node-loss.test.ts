@@ -3,14 +3,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { createCustomer } from '../support/customers.js';
-import { eventually } from '../support/eventually.js';
+import {
+  addPipelineProcesses,
+  createServiceGroup,
+  eventually,
+  makeLogDirectory,
+  type ProcessExit,
+  type ServiceGroup,
+  type ServiceProcess,
+  startPipelineProcesses,
+} from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { startOrderLoad, type LoadSummary } from '../support/order-load.js';
 import { auditPipeline, lossAndDoubling, violations, waitForCatchUp, type CatchUp, type PipelineAudit } from '../support/pipeline-audit.js';
-import { addPipelineProcesses, startPipelineProcesses } from '../support/pipeline-processes.js';
+import { NPM_START, testWiring } from '../support/system-under-test.js';
 import { isolatedTopology } from '../support/pipeline.js';
 import { TEST_API_KEY } from '../support/running-services.js';
-import { createServiceGroup, makeLogDirectory, type ProcessExit, type ServiceGroup, type ServiceProcess } from '../support/service-processes.js';
 import { openTestPool } from '../support/test-pool.js';
 import { scrapeBrokerConnection, type BrokerConnectionMetrics } from './support/broker-metrics.js';
 import { failoversInLog, type LoggedFailover } from './support/failover-gaps.js';
@@ -224,19 +232,13 @@ beforeAll(async () => {
   const recorded = withOpsPorts(
     createServiceGroup({
       logDirectory,
+      launch: NPM_START,
       // No process restarts itself here: one that leaves by itself has crashed instead of failing over.
       onUnexpectedExit: (_member, exit) => crashes.push(exit),
     }),
   );
   ({ group, opsPortOf } = recorded);
-  const pipeline = await addPipelineProcesses({
-    group,
-    databases,
-    topology,
-    workers: 2,
-    consumers: 2,
-    rabbitUrl: () => clusterRabbitUrl(),
-  });
+  const pipeline = addPipelineProcesses(group, await testWiring({ databases, topology, rabbitUrl: () => clusterRabbitUrl() }), { workers: 2, consumers: 2 });
   ({ customerServiceUrl, orderServiceUrl } = pipeline);
   brokerClients = [...pipeline.workers, ...pipeline.consumers];
   await startPipelineProcesses(pipeline);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import type { RunningConsumer } from '../../services/customer-service/src/inbox/start-order-created-consumer.js';
 import type { RunningOutboxWorker } from '../../services/order-service/src/outbox/start-outbox-worker.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { countState, insertCustomer } from '../support/outbox-rows.js';
 import { isolatedTopology, queueDepth, removeTopology, startTestConsumer, startTestWorker } from '../support/pipeline.js';

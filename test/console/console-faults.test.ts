@@ -3,7 +3,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import type { RunningConsumer } from '../../services/customer-service/src/inbox/start-order-created-consumer.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { countState, insertCustomer } from '../support/outbox-rows.js';
 import { isolatedTopology, queueDepth, removeTopology, startTestConsumer } from '../support/pipeline.js';

@@ -10,7 +10,7 @@ import type { HttpApp } from '../../packages/service-kit/src/http/index.js';
 import { keepConsoleBroker, type ConsoleBroker } from '../../services/ops-console/src/broker/console-broker.js';
 import type { WatchedProcess } from '../../services/ops-console/src/config.js';
 import { buildConsoleApp } from '../../services/ops-console/src/http/console-app.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '@orders/test-support';
 import { noTracing } from '../support/running-services.js';
 import { TEST_RABBITMQ_URL } from '../support/test-environment.js';
 

@@ -8,7 +8,7 @@ import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { createMetricsRegistry, startOpsServer, type OpsServer } from '../../packages/service-kit/src/index.js';
 import { startOrderCreatedConsumer, type RunningConsumer } from '../../services/customer-service/src/inbox/start-order-created-consumer.js';
 import type { RunningOutboxWorker } from '../../services/order-service/src/outbox/start-outbox-worker.js';
-import { eventually } from '../support/eventually.js';
+import { eventually, freePort } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { countState, insertCustomer } from '../support/outbox-rows.js';
 import { isolatedTopology, removeTopology, startTestWorker, testConsumerSettings } from '../support/pipeline.js';
@@ -21,7 +21,6 @@ import {
   type RunningCustomerService,
   type RunningOrderService,
 } from '../support/running-services.js';
-import { freePort } from '../support/service-processes.js';
 import { TEST_RABBITMQ_URL } from '../support/test-environment.js';
 import { openTestPool } from '../support/test-pool.js';
 import { CONSOLE_PASSWORD, orderCreatedEvent, plantDeadLetters, plantDeadOutboxRow, startConsole, type RunningConsole } from './console-harness.js';

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/eventually.js';
+import { eventually, freeStablePort } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
-import { freeStablePort } from '../support/service-processes.js';
 import { TEST_RABBITMQ_URL } from '../support/test-environment.js';
 import { AUTHORIZATION, CONSOLE_PASSWORD } from './console-harness.js';
 

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_REASON_HEADER, serializeOrderCreated, type MessagingTopology } from '../../packages/contracts/src/index.js';
 import type { RunningConsumer } from '../../services/customer-service/src/inbox/start-order-created-consumer.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { isolatedTopology, publishRaw, queueDepth, removeTopology, startTestConsumer, takeDeadLetters } from '../support/pipeline.js';
 import { unique } from '../support/running-services.js';

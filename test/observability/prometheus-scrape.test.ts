@@ -6,13 +6,20 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { createCustomer } from '../support/customers.js';
-import { eventually } from '../support/eventually.js';
+import {
+  addPipelineProcesses,
+  createServiceGroup,
+  eventually,
+  freePort,
+  makeLogDirectory,
+  type ServiceGroup,
+  startPipelineProcesses,
+} from '@orders/test-support';
 import { request } from '../support/http-client.js';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { isolatedTopology, removeTopology } from '../support/pipeline.js';
-import { addPipelineProcesses, startPipelineProcesses } from '../support/pipeline-processes.js';
+import { NPM_START, testWiring } from '../support/system-under-test.js';
 import { unique } from '../support/running-services.js';
-import { createServiceGroup, freePort, makeLogDirectory, type ServiceGroup } from '../support/service-processes.js';
 
 // A real Prometheus (the Debian package) scraping the real processes: the
 // metric names pass promtool, the alert rules load, and every Grafana panel's
@@ -51,8 +58,8 @@ async function query(expr: string): Promise<QueryAnswer> {
 beforeAll(async () => {
   databases = await createIsolatedDatabases();
   topology = isolatedTopology();
-  group = createServiceGroup({ logDirectory: makeLogDirectory('prometheus-scrape') });
-  const pipeline = await addPipelineProcesses({ group, databases, topology });
+  group = createServiceGroup({ logDirectory: makeLogDirectory('prometheus-scrape'), launch: NPM_START });
+  const pipeline = addPipelineProcesses(group, await testWiring({ databases, topology }));
   await startPipelineProcesses(pipeline);
   // The worker and the consumer take a fresh ops port at every start: scrape the ones they have now.
   metricsUrls.order_service = `${pipeline.orderServiceUrl}/metrics`;

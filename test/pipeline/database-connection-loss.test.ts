@@ -8,9 +8,16 @@ import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isol
 import { startOrderLoad, type LoadSummary } from '../support/order-load.js';
 import { auditPipeline, waitForCatchUp, type PipelineAudit } from '../support/pipeline-audit.js';
 import { isolatedTopology, removeTopology } from '../support/pipeline.js';
-import { addPipelineProcesses, startPipelineProcesses } from '../support/pipeline-processes.js';
+import { NPM_START, testWiring } from '../support/system-under-test.js';
 import { unique } from '../support/running-services.js';
-import { createServiceGroup, makeLogDirectory, type ProcessExit, type ServiceGroup } from '../support/service-processes.js';
+import {
+  addPipelineProcesses,
+  createServiceGroup,
+  makeLogDirectory,
+  type ProcessExit,
+  type ServiceGroup,
+  startPipelineProcesses,
+} from '@orders/test-support';
 import { openTestPool } from '../support/test-pool.js';
 
 // PostgreSQL ends connections on pg_terminate_backend, a restart or a
@@ -36,8 +43,8 @@ beforeAll(async () => {
   orderDb = openTestPool(databases.orderDatabaseUrl);
   customerDb = openTestPool(databases.customerDatabaseUrl);
   logDirectory = makeLogDirectory('connection-loss');
-  group = createServiceGroup({ logDirectory, onUnexpectedExit: (_member, exit) => unexpectedExits.push(exit) });
-  const processes = await addPipelineProcesses({ group, databases, topology });
+  group = createServiceGroup({ logDirectory, launch: NPM_START, onUnexpectedExit: (_member, exit) => unexpectedExits.push(exit) });
+  const processes = addPipelineProcesses(group, await testWiring({ databases, topology }));
   await startPipelineProcesses(processes);
 
   const customers = await Promise.all(Array.from({ length: 4 }, () => createCustomer(processes.customerServiceUrl)));

@@ -5,19 +5,21 @@ import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { auditPipeline, waitForCatchUp, type CatchUp, type PipelineAudit } from '../support/pipeline-audit.js';
 import { startOrderLoad, type LoadSummary } from '../support/order-load.js';
 import {
+  addPipelineProcesses,
   createServiceGroup,
+  eventually,
   makeLogDirectory,
   type ProcessExit,
   type ServiceGroup,
   type ServiceProcess,
   type ServiceRole,
-} from '../support/service-processes.js';
+  startPipelineProcesses,
+} from '@orders/test-support';
 import { createCustomer } from '../support/customers.js';
-import { eventually } from '../support/eventually.js';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { insertOrdersWithEvents, outboxState } from '../support/outbox-rows.js';
 import { isolatedTopology, removeTopology } from '../support/pipeline.js';
-import { addPipelineProcesses, startPipelineProcesses } from '../support/pipeline-processes.js';
+import { NPM_START, testWiring } from '../support/system-under-test.js';
 import { unique } from '../support/running-services.js';
 import { openTestPool } from '../support/test-pool.js';
 
@@ -74,12 +76,9 @@ beforeAll(async () => {
   orderDb = openTestPool(databases.orderDatabaseUrl);
   customerDb = openTestPool(databases.customerDatabaseUrl);
   logDirectory = makeLogDirectory('graceful-shutdown');
-  group = createServiceGroup({ logDirectory, onUnexpectedExit: (_member, exit) => unexpectedExits.push(exit) });
+  group = createServiceGroup({ logDirectory, launch: NPM_START, onUnexpectedExit: (_member, exit) => unexpectedExits.push(exit) });
 
-  const pipeline = await addPipelineProcesses({
-    group,
-    databases,
-    topology,
+  const pipeline = addPipelineProcesses(group, await testWiring({ databases, topology }), {
     // Every order asks Customer Service, so its restart is felt, and the breaker recovers quickly after it.
     orderServiceEnv: { CUSTOMER_CACHE_TTL_MS: '0', CUSTOMER_SERVICE_BREAKER_COOLDOWN_MS: '500' },
   });

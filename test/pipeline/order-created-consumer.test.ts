@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeOrderCreated, type MessagingTopology, type OrderCreatedV1 } from '../../packages/contracts/src/index.js';
-import { consistently, eventually } from '../support/eventually.js';
+import { consistently, eventually } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { countState, insertCustomer } from '../support/outbox-rows.js';
 import { isolatedTopology, publishRaw, queueDepth, removeTopology, startTestConsumer, takeDeadLetters } from '../support/pipeline.js';

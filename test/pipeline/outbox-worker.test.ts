@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MessagingTopology } from '../../packages/contracts/src/index.js';
 import { declareOrderCreatedTopology } from '../../services/customer-service/src/inbox/declare-topology.js';
-import { consistently, eventually } from '../support/eventually.js';
+import { consistently, eventually } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { countState, insertCustomer, insertOrdersWithEvents, outboxState } from '../support/outbox-rows.js';
 import { isolatedTopology, removeTopology, startTestConsumer, startTestWorker } from '../support/pipeline.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessagingTopology } from '../../packages/contracts/src/index.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { insertCustomer, insertOrdersWithEvents } from '../support/outbox-rows.js';
 import { isolatedTopology, removeTopology, startTestConsumer, startTestWorker } from '../support/pipeline.js';

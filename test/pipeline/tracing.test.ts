@@ -5,7 +5,7 @@ import { initTracing, SpanKind, type Tracing } from '../../packages/service-kit/
 import type { RunningConsumer } from '../../services/customer-service/src/inbox/start-order-created-consumer.js';
 import type { RunningOutboxWorker } from '../../services/order-service/src/outbox/start-outbox-worker.js';
 import { createCustomer } from '../support/customers.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '@orders/test-support';
 import { request } from '../support/http-client.js';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { isolatedTopology, removeTopology, startTestConsumer, startTestWorker } from '../support/pipeline.js';

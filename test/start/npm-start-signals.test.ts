@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/eventually.js';
+import { eventually, freePort, freeStablePort } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { TEST_API_KEY, unique } from '../support/running-services.js';
-import { freePort, freeStablePort } from '../support/service-processes.js';
 import { TEST_RABBITMQ_URL } from '../support/test-environment.js';
 
 // `npm start` as a process manager runs it: the stop signal goes to the npm

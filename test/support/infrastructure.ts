@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import amqp from 'amqplib';
 import pg from 'pg';
-import { eventually } from './eventually.js';
+import { eventually } from '@orders/test-support';
 import { TEST_POSTGRES_URL, TEST_RABBITMQ_URL } from './test-environment.js';
 
 interface CommandResult {

@@ -4,6 +4,7 @@ import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { describeDeadLetter, type DeadLetter } from '../../packages/operations/src/index.js';
 import { TEST_RABBITMQ_URL } from './test-environment.js';
 import { queueTotals } from './infrastructure.js';
+import { queueDepth } from './pipeline.js';
 
 export interface PipelineProgress {
   storedOrders: number;
@@ -24,7 +25,7 @@ export async function pipelineProgress(orderDb: pg.Pool, customerDb: pg.Pool, to
        from outbox_events`,
     ),
     customerDb.query<{ applied: number }>('select count(*)::int as applied from processed_order_events'),
-    readyMessages(topology.queue),
+    queueDepth(topology.queue),
   ]);
   return {
     storedOrders: orders.rows[0]?.stored ?? 0,
@@ -33,18 +34,6 @@ export async function pipelineProgress(orderDb: pg.Pool, customerDb: pg.Pool, to
     queued,
     appliedEvents: inbox.rows[0]?.applied ?? 0,
   };
-}
-
-async function readyMessages(queue: string): Promise<number> {
-  const connection = await amqp.connect(TEST_RABBITMQ_URL);
-  try {
-    const channel = await connection.createChannel();
-    const { messageCount } = await channel.checkQueue(queue);
-    await channel.close();
-    return messageCount;
-  } finally {
-    await connection.close();
-  }
 }
 
 export interface CatchUp {

@@ -6,7 +6,7 @@ import type { CustomerServiceConfig } from '../../services/customer-service/src/
 import { startOrderCreatedConsumer, type RunningConsumer } from '../../services/customer-service/src/inbox/start-order-created-consumer.js';
 import type { OrderServiceConfig } from '../../services/order-service/src/config.js';
 import { startOutboxWorker, type RunningOutboxWorker } from '../../services/order-service/src/outbox/start-outbox-worker.js';
-import { eventually } from './eventually.js';
+import { deleteTopology, eventually } from '@orders/test-support';
 import { noTracing, testLogger } from './running-services.js';
 import { TEST_RABBITMQ_URL } from './test-environment.js';
 
@@ -17,17 +17,7 @@ export function isolatedTopology(): MessagingTopology {
 
 /** Deletes what a test declared on the broker. */
 export async function removeTopology(topology: MessagingTopology): Promise<void> {
-  const connection = await amqp.connect(TEST_RABBITMQ_URL);
-  try {
-    const channel = await connection.createChannel();
-    await channel.deleteQueue(topology.queue);
-    await channel.deleteQueue(topology.deadLetterQueue);
-    await channel.deleteExchange(topology.exchange);
-    await channel.deleteExchange(topology.deadLetterExchange);
-    await channel.close();
-  } finally {
-    await connection.close();
-  }
+  await deleteTopology(TEST_RABBITMQ_URL, topology);
 }
 
 /** Worker settings that make retries and polls fast enough for a test. */

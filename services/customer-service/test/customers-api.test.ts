@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from '../../../test/support/http-client.js';
-import { createIsolatedDatabases, type IsolatedDatabases } from '../../../test/support/isolated-databases.js';
-import { startCustomerService, TEST_API_KEY, unique, type RunningCustomerService } from '../../../test/support/running-services.js';
+import {
+  createIsolatedDatabases,
+  type IsolatedDatabases,
+  request,
+  type RunningCustomerService,
+  startCustomerService,
+  TEST_API_KEY,
+  unique,
+} from '@orders/test-harness';
 import { SEED_CUSTOMERS } from '../src/db/seed-customers.js';
 
 interface CustomerJson {

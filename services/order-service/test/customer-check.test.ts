@@ -1,16 +1,17 @@
 import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomer } from '../../../test/support/customers.js';
-import { request } from '../../../test/support/http-client.js';
-import { openTestPool } from '../../../test/support/test-pool.js';
-import { createIsolatedDatabases, type IsolatedDatabases } from '../../../test/support/isolated-databases.js';
 import {
+  createCustomer,
+  createIsolatedDatabases,
+  type IsolatedDatabases,
+  openTestPool,
+  request,
+  type RunningCustomerService,
   startCustomerService,
   startOrderService,
   unique,
-  type RunningCustomerService,
-} from '../../../test/support/running-services.js';
+} from '@orders/test-harness';
 
 // The customer check against the real Customer Service app: found, not found,
 // refused, unreachable, too slow, and the circuit breaker.

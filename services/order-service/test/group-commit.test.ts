@@ -1,17 +1,19 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomer } from '../../../test/support/customers.js';
-import { eventually } from '../../../test/support/eventually.js';
-import { request, type JsonResponse } from '../../../test/support/http-client.js';
-import { createIsolatedDatabases, type IsolatedDatabases } from '../../../test/support/isolated-databases.js';
 import {
+  createCustomer,
+  createIsolatedDatabases,
+  type IsolatedDatabases,
+  type JsonResponse,
+  openTestPool,
+  request,
+  type RunningCustomerService,
+  type RunningOrderService,
   startCustomerService,
   startOrderService,
   unique,
-  type RunningCustomerService,
-  type RunningOrderService,
-} from '../../../test/support/running-services.js';
-import { openTestPool } from '../../../test/support/test-pool.js';
+} from '@orders/test-harness';
+import { eventually } from '@orders/test-support';
 import { DEFAULT_INTAKE_LIMITS } from '../src/config.js';
 
 // Orders that arrive while a write is in flight are stored together by the

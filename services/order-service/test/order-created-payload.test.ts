@@ -3,12 +3,18 @@ import amqp from 'amqplib';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORDER_STATUSES, parseOrderCreated, type MessagingTopology, type OrderCreatedV1 } from '@orders/contracts';
-import { eventually } from '../../../test/support/eventually.js';
-import { createIsolatedDatabases, type IsolatedDatabases } from '../../../test/support/isolated-databases.js';
-import { isolatedTopology, removeTopology, startTestWorker } from '../../../test/support/pipeline.js';
-import { testLogger, unique } from '../../../test/support/running-services.js';
-import { TEST_RABBITMQ_URL } from '../../../test/support/test-environment.js';
-import { openTestPool } from '../../../test/support/test-pool.js';
+import { eventually } from '@orders/test-support';
+import {
+  createIsolatedDatabases,
+  type IsolatedDatabases,
+  isolatedTopology,
+  openTestPool,
+  removeTopology,
+  startTestWorker,
+  TEST_RABBITMQ_URL,
+  testLogger,
+  unique,
+} from '@orders/test-harness';
 import { openOrderDatabase, type OrderDb } from '../src/db/database.js';
 import type { NewOrder } from '../src/orders/new-order.js';
 import { createOrdersRepository } from '../src/orders/orders.repository.js';

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomer } from '../../../test/support/customers.js';
-import { request } from '../../../test/support/http-client.js';
-import { createIsolatedDatabases, type IsolatedDatabases } from '../../../test/support/isolated-databases.js';
 import {
+  createCustomer,
+  createIsolatedDatabases,
+  type IsolatedDatabases,
+  request,
+  type RunningCustomerService,
+  type RunningOrderService,
   startCustomerService,
   startOrderService,
   unique,
-  type RunningCustomerService,
-  type RunningOrderService,
-} from '../../../test/support/running-services.js';
+} from '@orders/test-harness';
 
 interface OrderJson {
   id: number;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ProcessExit, ServiceProcess } from '../../support/service-processes.js';
+import { type ProcessExit, type ServiceProcess } from '@orders/test-support';
 
 export interface UnexpectedExit {
   exit: ProcessExit;

@@ -1,4 +1,4 @@
-import type { ServiceGroup, ServiceSpec } from '../../support/service-processes.js';
+import { type ServiceGroup, type ServiceSpec } from '@orders/test-support';
 
 /**
  * The same process group, except that it remembers the ops port each

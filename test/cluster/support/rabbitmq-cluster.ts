@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '../../support/eventually.js';
+import { eventually } from '@orders/test-support';
 
 /**
  * A real three-node RabbitMQ cluster on this machine, next to the machine's

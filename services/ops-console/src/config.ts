@@ -13,7 +13,7 @@ import {
   type LoggingConfig,
 } from '@orders/service-kit';
 
-export const DEFAULT_CONSOLE_PASSWORD = 'dev-console-password';
+const DEFAULT_CONSOLE_PASSWORD = 'dev-console-password';
 
 /** A process whose /health/ready and /metrics the overview reads. */
 export interface WatchedProcess {

@@ -30,7 +30,7 @@ export interface SweepResult<V> {
 }
 
 /** A queue deeper than this is swept this many at a time, so memory stays bounded. */
-export const MAX_SWEEP = 10_000;
+const MAX_SWEEP = 10_000;
 
 function properties(message: QueuedMessage, headers: Record<string, unknown>): PublishProperties {
   const { contentType, messageId, type, timestamp } = message.properties;

@@ -13,7 +13,7 @@ export class TopologyMismatchError extends ConfigError {
 const INEQUIVALENT = /inequivalent arg '([^']+)' for (queue|exchange) '([^']+)' in vhost '[^']*': (.+?)"?$/;
 
 /** Where the operator reads how to move an existing queue to the new arguments. */
-export const QUEUE_MIGRATION_HINT = "see README, 'Moving an existing queue to new arguments'";
+const QUEUE_MIGRATION_HINT = "see README, 'Moving an existing queue to new arguments'";
 
 /**
  * The one clear line for a declare that the broker refused because the queue

@@ -39,7 +39,7 @@ export function readRabbitUrls(env: Env): string[] {
   return [url.toString()];
 }
 
-export const DEFAULT_INTERNAL_API_KEY = 'dev-internal-key';
+const DEFAULT_INTERNAL_API_KEY = 'dev-internal-key';
 
 /**
  * The shared secret between the services. In production the development

@@ -70,7 +70,7 @@ export function traceparentOf(span: Span): string | undefined {
 }
 
 /** The context a traceparent header describes (the root context when absent or malformed). */
-export function contextFromTraceparent(traceparent: string | null | undefined): Context {
+function contextFromTraceparent(traceparent: string | null | undefined): Context {
   if (typeof traceparent !== 'string') return ROOT_CONTEXT;
   return propagation.extract(ROOT_CONTEXT, { traceparent });
 }

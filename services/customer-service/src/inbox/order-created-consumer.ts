@@ -140,5 +140,3 @@ function settleApplied(received: Received[], outcomes: Map<string, ApplyOutcome>
     return settle(one.delivery, one.span, settlement, one.event);
   });
 }
-
-export type OrderCreatedConsumer = ReturnType<typeof createOrderCreatedConsumer>;

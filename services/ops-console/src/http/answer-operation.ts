@@ -10,7 +10,7 @@ export interface Refusal<S extends number = 404 | 503> {
 
 const BROKER_DOWN = 'RabbitMQ is not reachable, so nothing was replayed or removed; start it (or wait for it to come back) and try again';
 
-export const brokerUnavailable = (): Refusal<503> => ({ status: 503, body: errorBody('broker_unavailable', BROKER_DOWN) });
+const brokerUnavailable = (): Refusal<503> => ({ status: 503, body: errorBody('broker_unavailable', BROKER_DOWN) });
 
 /** The connected broker, or the 503 to answer when there is none. */
 export function connectedBroker(broker: ConsoleBroker): OperationsBroker | Refusal<503> {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-export const CONSOLE_USER = 'admin';
+const CONSOLE_USER = 'admin';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 

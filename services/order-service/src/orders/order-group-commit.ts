@@ -90,8 +90,6 @@ export function createOrderGroupCommit(options: OrderGroupCommitOptions) {
   };
 }
 
-export type OrderGroupCommit = ReturnType<typeof createOrderGroupCommit>;
-
 /**
  * The server answered the statement with an error (a SQLSTATE) that is about
  * the statement, so it, and its transaction, committed nothing. Not so for

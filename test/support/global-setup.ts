@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { databasesNamed, dropDatabases, processIsAlive } from '@orders/test-support';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { setupDatabase } from '../../packages/service-kit/src/index.js';
@@ -22,7 +22,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const runId = `${process.pid}`;
   project.provide('testRunId', runId);
-  await dropDatabases((name) => isLeftoverOfDeadRun(name));
+  await dropRunDatabases((name) => !processIsAlive(Number(/^orders_test_(\d+)_/.exec(name)?.[1])));
 
   const logger = pino({ level: 'warn' });
   await setupDatabase({ url: databaseUrl(templateName('order', runId)), migrations: orderMigrations, logger });
@@ -34,32 +34,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
 
   return async () => {
-    await dropDatabases((name) => name.startsWith(`${TEST_DATABASE_PREFIX}${runId}_`));
+    await dropRunDatabases((name) => name.startsWith(`${TEST_DATABASE_PREFIX}${runId}_`));
   };
 }
 
-function isLeftoverOfDeadRun(name: string): boolean {
-  const pid = Number(/^orders_test_(\d+)_/.exec(name)?.[1]);
-  if (!Number.isInteger(pid)) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-async function dropDatabases(shouldDrop: (name: string) => boolean): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [
-      `${TEST_DATABASE_PREFIX}%`,
-    ]);
-    for (const { datname } of rows.filter((row) => shouldDrop(row.datname))) {
-      await client.query(`drop database if exists ${client.escapeIdentifier(datname)} with (force)`);
-    }
-  } finally {
-    await client.end();
-  }
+async function dropRunDatabases(shouldDrop: (name: string) => boolean): Promise<void> {
+  const names = await databasesNamed(TEST_POSTGRES_URL, TEST_DATABASE_PREFIX);
+  await dropDatabases(TEST_POSTGRES_URL, names.filter(shouldDrop));
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { dropDatabases, withAdminClient } from '@orders/test-support';
 import { inject } from 'vitest';
 import { databaseUrl, TEST_DATABASE_PREFIX, TEST_POSTGRES_URL, templateName } from './test-environment.js';
 
@@ -18,7 +18,7 @@ export async function createIsolatedDatabases(): Promise<IsolatedDatabases> {
   const suffix = randomBytes(4).toString('hex');
   const orderName = `${TEST_DATABASE_PREFIX}${runId}_order_${suffix}`;
   const customerName = `${TEST_DATABASE_PREFIX}${runId}_customer_${suffix}`;
-  await withAdminClient(async (client) => {
+  await withAdminClient(TEST_POSTGRES_URL, async (client) => {
     await client.query(`create database ${orderName} template ${templateName('order', runId)}`);
     await client.query(`create database ${customerName} template ${templateName('customer', runId)}`);
   });
@@ -26,20 +26,7 @@ export async function createIsolatedDatabases(): Promise<IsolatedDatabases> {
     orderDatabaseUrl: databaseUrl(orderName),
     customerDatabaseUrl: databaseUrl(customerName),
     async drop() {
-      await withAdminClient(async (client) => {
-        await client.query(`drop database if exists ${orderName} with (force)`);
-        await client.query(`drop database if exists ${customerName} with (force)`);
-      });
+      await dropDatabases(TEST_POSTGRES_URL, [orderName, customerName]);
     },
   };
-}
-
-async function withAdminClient(work: (client: pg.Client) => Promise<void>): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    await work(client);
-  } finally {
-    await client.end();
-  }
 }

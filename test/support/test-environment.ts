@@ -1,3 +1,5 @@
+import { databaseUrlOn } from '@orders/test-support';
+
 /**
  * Where tests find PostgreSQL and RabbitMQ. Defaults are the local services;
  * tests never use the development databases or the contract's queue names.
@@ -9,9 +11,7 @@ export const TEST_RABBITMQ_URL = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:
 export const TEST_DATABASE_PREFIX = 'orders_test_';
 
 export function databaseUrl(name: string): string {
-  const url = new URL(TEST_POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return databaseUrlOn(TEST_POSTGRES_URL, name);
 }
 
 export function templateName(service: 'order' | 'customer', runId: string): string {

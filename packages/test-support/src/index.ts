@@ -1,4 +1,5 @@
 export { deleteTopology } from './broker-topology.js';
+export { databasesNamed, databaseUrlOn, dropDatabases, processIsAlive, withAdminClient } from './database-admin.js';
 export { consistently, eventually, HopelessWait, pause, type EventuallyOptions } from './eventually.js';
 export { freePort, freeStablePort } from './free-ports.js';
 export {

@@ -1,6 +1,6 @@
 import amqp, { type Channel, type Options } from 'amqplib';
 import { messagingTopology, type MessagingTopology } from '@orders/contracts';
-import { pause } from './wait-for.js';
+import { pause } from '@orders/test-support';
 
 export interface OutgoingMessage {
   body: Buffer;
@@ -15,13 +15,9 @@ export interface PublishReport {
   seconds: number;
 }
 
-/** Every bench queue and exchange name starts with this: "bench.", then the owning run's id. */
-export function benchTopologyPrefix(runId: string): string {
-  return `bench.${runId}.`;
-}
-
+/** Every bench queue and exchange name starts with "bench.", then the owning run's id. */
 export function benchTopology(runId: string): MessagingTopology {
-  return messagingTopology(benchTopologyPrefix(runId));
+  return messagingTopology(`bench.${runId}.`);
 }
 
 /**
@@ -132,29 +128,3 @@ export async function openBenchBroker(url: string, topology: MessagingTopology) 
 }
 
 export type BenchBroker = Awaited<ReturnType<typeof openBenchBroker>>;
-
-/** Deletes a run's queues and exchanges; each on its own channel, since a failure closes a channel. */
-export async function deleteTopology(url: string, topology: MessagingTopology): Promise<void> {
-  const model = await amqp.connect(url, { clientProperties: { connection_name: 'orders-bench:cleanup' } });
-  model.on('error', () => undefined);
-  try {
-    const removals: Array<(channel: Channel) => Promise<unknown>> = [
-      (channel) => channel.deleteQueue(topology.queue),
-      (channel) => channel.deleteQueue(topology.deadLetterQueue),
-      (channel) => channel.deleteExchange(topology.exchange),
-      (channel) => channel.deleteExchange(topology.deadLetterExchange),
-    ];
-    for (const remove of removals) {
-      const channel = await model.createChannel();
-      channel.on('error', () => undefined);
-      try {
-        await remove(channel);
-        await channel.close();
-      } catch {
-        // Already gone: nothing to clean.
-      }
-    }
-  } finally {
-    await model.close().catch(() => undefined);
-  }
-}

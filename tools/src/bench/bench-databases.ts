@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { databasesNamed, databaseUrlOn, dropDatabases } from '@orders/test-support';
 import pg from 'pg';
 
 const run = promisify(execFile);
@@ -18,12 +19,6 @@ export interface BenchDatabases {
   close(): Promise<void>;
 }
 
-export function databaseUrl(adminUrl: string, name: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 function namesOf(runId: string): { order: string; customer: string; scratch: string } {
   const prefix = `${BENCH_DATABASE_PREFIX}${runId}`;
   return { order: `${prefix}_order`, customer: `${prefix}_customer`, scratch: `${prefix}_scratch` };
@@ -36,17 +31,6 @@ export function openPool(connectionString: string, max: number, applicationName:
   return pool;
 }
 
-async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl, application_name: 'orders-bench:admin' });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * Fresh databases for this run, created and migrated by the services' own
  * setup entries (so the bench measures exactly the schema `npm run db:setup`
@@ -55,9 +39,9 @@ async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promi
 export async function createBenchDatabases(options: { root: string; adminUrl: string; runId: string }): Promise<BenchDatabases> {
   const names = namesOf(options.runId);
   await dropBenchDatabases(options.adminUrl, options.runId);
-  const orderUrl = databaseUrl(options.adminUrl, names.order);
-  const customerUrl = databaseUrl(options.adminUrl, names.customer);
-  const scratchOrderUrl = databaseUrl(options.adminUrl, names.scratch);
+  const orderUrl = databaseUrlOn(options.adminUrl, names.order);
+  const customerUrl = databaseUrlOn(options.adminUrl, names.customer);
+  const scratchOrderUrl = databaseUrlOn(options.adminUrl, names.scratch);
   const setups = [
     { entry: 'services/order-service/dist/db/setup.js', url: orderUrl },
     { entry: 'services/customer-service/dist/db/setup.js', url: customerUrl },
@@ -93,20 +77,13 @@ export async function createBenchDatabases(options: { root: string; adminUrl: st
 
 export async function dropBenchDatabases(adminUrl: string, runId: string): Promise<void> {
   const names = namesOf(runId);
-  await withAdmin(adminUrl, async (client) => {
-    for (const name of [names.order, names.customer, names.scratch]) {
-      await client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`);
-    }
-  });
+  await dropDatabases(adminUrl, [names.order, names.customer, names.scratch]);
 }
 
 /** Run ids that own bench databases right now. */
 export async function benchRunsWithDatabases(adminUrl: string): Promise<string[]> {
-  return withAdmin(adminUrl, async (client) => {
-    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${BENCH_DATABASE_PREFIX}%`]);
-    const ids = rows.map((row) => /^orders_bench_(\d+)_(order|customer|scratch)$/.exec(row.datname)?.[1]).filter((id) => id !== undefined);
-    return [...new Set(ids)];
-  });
+  const names = await databasesNamed(adminUrl, BENCH_DATABASE_PREFIX);
+  return [...new Set(names.map((name) => /^orders_bench_(\d+)_(order|customer|scratch)$/.exec(name)?.[1]).filter((id) => id !== undefined))];
 }
 
 export async function postgresVersion(pool: pg.Pool): Promise<string> {

@@ -1,12 +1,29 @@
+import { readFileSync } from 'node:fs';
+import type { MessagingTopology } from '@orders/contracts';
+import {
+  addSystemProcess,
+  createServiceGroup,
+  makeLogDirectory,
+  orderServiceUrl,
+  START_ORDER,
+  wireSystem,
+  type ServiceProcess,
+  type ServiceRole,
+} from '@orders/test-support';
 import { SERVICE_NODE_FLAGS, SYSTEM_PROCESSES } from '../start/process-table.js';
-import { createProcessGroup, freePort, type ProcessCrash, type Role, type ServiceProcess } from './processes.js';
+
+export type Role = ServiceRole;
+
+export interface ProcessCrash {
+  description: string;
+  recentOutput: string;
+}
 
 export interface BenchSystemConfig {
-  root: string;
   orderDatabaseUrl: string;
   customerDatabaseUrl: string;
   rabbitUrl: string;
-  topologyPrefix: string;
+  topology: MessagingTopology;
   internalApiKey: string;
   /** An argument every service process gets, so a later run can find this run's orphans. */
   marker: string;
@@ -14,12 +31,6 @@ export interface BenchSystemConfig {
   profileDir: string | undefined;
   onCrash: (crash: ProcessCrash) => void;
 }
-
-/** Roles in start order: the consumer declares the queue before the worker publishes into it. */
-const STANDARD_ORDER: readonly Role[][] = [
-  ['customer_service', 'order_created_consumer'],
-  ['order_service', 'order_outbox_worker'],
-];
 
 /**
  * Variables the bench sets itself, or drops: a developer's values for them
@@ -40,77 +51,82 @@ export function tuningFromEnvironment(env: NodeJS.ProcessEnv): Record<string, st
   );
 }
 
-function entryOf(role: Role): string {
-  const spec = SYSTEM_PROCESSES.find((candidate) => candidate.name === role);
-  if (spec === undefined) throw new Error(`no entry for ${role} in the process table`);
-  return spec.entry;
+/** Services log JSON lines (pino); level 40 is warn, 50 and up error and fatal. */
+function tallyLog(file: string, tally: { warnings: number; errors: number }): void {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  for (const match of text.matchAll(/"level":(\d+)/g)) {
+    const level = Number(match[1]);
+    if (level >= 50) tally.errors += 1;
+    else if (level === 40) tally.warnings += 1;
+  }
 }
 
 /**
- * The four services on the bench's own databases, topology and ports. A
- * "variant" is a copy started with extra settings (the worker in poll mode,
- * Order Service without its customer cache); ensureStandard() puts the
- * plain set back after a step changed it.
+ * The four services on the bench's own databases, topology and ports, in the
+ * test support's process group. A "variant" is a copy started with extra
+ * settings (the worker in poll mode, order_service without its customer
+ * cache); ensureStandard() puts the plain set back after a step changed it.
  */
 export async function createBenchSystem(config: BenchSystemConfig) {
-  const group = createProcessGroup({ cwd: config.root, marker: config.marker, onCrash: config.onCrash });
-  const orderServicePort = await freePort();
-  const customerServicePort = await freePort();
-  const variants = new Set<string>();
+  const group = createServiceGroup({
+    logDirectory: makeLogDirectory('orders-bench'),
+    launch: { processes: SYSTEM_PROCESSES, nodeFlags: SERVICE_NODE_FLAGS },
+    arguments: [config.marker],
+    // A process group of its own: a Ctrl-C in the terminal reaches only the bench, which stops the services in order.
+    detached: true,
+    onUnexpectedExit: (member, exit) =>
+      config.onCrash({
+        description: `${member.label} (pid ${exit.pid}) exited unexpectedly with ${exit.signal ?? `code ${exit.code ?? '?'}`}`,
+        recentOutput: member.recentOutput(5),
+      }),
+  });
+  const wiring = await wireSystem({
+    orderDatabaseUrl: config.orderDatabaseUrl,
+    customerDatabaseUrl: config.customerDatabaseUrl,
+    rabbitUrl: () => config.rabbitUrl,
+    topology: config.topology,
+    internalApiKey: config.internalApiKey,
+    inherited: Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONTROLLED.test(name))),
+  });
+  const members = new Map<string, ServiceProcess>();
+  // A variant's settings, read by its process at every start.
+  const variantEnv = new Map<string, Record<string, string>>();
   let launches = 0;
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONTROLLED.test(name)));
+  const running = () => [...members.values()].filter((member) => member.isRunning());
+  const isVariant = (member: ServiceProcess) => member.label !== member.role || Object.keys(variantEnv.get(member.label) ?? {}).length > 0;
 
-  function environment(role: Role, ports: { port: number; metricsPort: number }, overrides: Record<string, string>): NodeJS.ProcessEnv {
-    const orderSide = role === 'order_service' || role === 'order_outbox_worker';
-    return {
-      ...inherited,
-      DATABASE_URL: orderSide ? config.orderDatabaseUrl : config.customerDatabaseUrl,
-      RABBITMQ_URL: config.rabbitUrl,
-      RABBITMQ_TOPOLOGY_PREFIX: config.topologyPrefix,
-      HOST: '127.0.0.1',
-      PORT: String(ports.port),
-      METRICS_PORT: String(ports.metricsPort),
-      CUSTOMER_SERVICE_URL: `http://127.0.0.1:${customerServicePort}`,
-      INTERNAL_API_KEY: config.internalApiKey,
-      LOG_LEVEL: 'warn',
-      LOG_PRETTY: 'false',
-      ...overrides,
-    };
-  }
+  // The same flags as npm start, so memory is measured as users run the services.
+  const profileFlags = (label: string) => {
+    launches += 1;
+    if (config.profileDir === undefined) return [];
+    return ['--cpu-prof', `--cpu-prof-dir=${config.profileDir}`, `--cpu-prof-name=${String(launches).padStart(2, '0')}-${label.replace('#', '-')}.cpuprofile`];
+  };
 
   async function start(role: Role, signal: AbortSignal, options: { label?: string; env?: Record<string, string> } = {}): Promise<ServiceProcess> {
     const label = options.label ?? role;
-    const overrides = options.env ?? {};
-    const api = role === 'order_service' || role === 'customer_service';
-    const fixedPort = role === 'order_service' ? orderServicePort : customerServicePort;
-    // The APIs keep their port across restarts so URLs stay valid; the others get a fresh ops port.
-    const ports = api ? { port: fixedPort, metricsPort: await freePort() } : { port: await freePort(), metricsPort: await freePort() };
-    launches += 1;
-    // The same flags as npm start, so memory is measured as users run the services.
-    const nodeOptions =
-      config.profileDir === undefined
-        ? [...SERVICE_NODE_FLAGS]
-        : [...SERVICE_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${config.profileDir}`, `--cpu-prof-name=${String(launches).padStart(2, '0')}-${label.replace('#', '-')}.cpuprofile`];
-    const launched = await group.start(
-      { label, role, entry: entryOf(role), env: environment(role, ports, overrides), healthPort: api ? ports.port : ports.metricsPort, nodeOptions },
-      signal,
-    );
-    if (Object.keys(overrides).length > 0 || label !== role) variants.add(label);
-    else variants.delete(label);
-    return launched;
+    const member =
+      members.get(label) ?? addSystemProcess(group, wiring, { role, label, env: () => variantEnv.get(label) ?? {}, nodeOptions: () => profileFlags(label) });
+    members.set(label, member);
+    variantEnv.set(label, options.env ?? {});
+    await member.start();
+    await member.waitUntilReady(30_000, signal);
+    return member;
   }
-
-  async function stop(label: string): Promise<void> {
-    await group.stop(label);
-    variants.delete(label);
-  }
-
-  async function stopRole(role: Role): Promise<void> {
-    await Promise.all(group.list().filter((entry) => entry.role === role).map((entry) => stop(entry.label)));
-  }
+  const stop = async (label: string) => {
+    const member = members.get(label);
+    if (member?.isRunning() === true) await member.stop('SIGTERM');
+  };
+  const stopRole = async (role: Role) => {
+    await Promise.all(running().filter((member) => member.role === role).map((member) => stop(member.label)));
+  };
 
   return {
-    orderServiceUrl: `http://127.0.0.1:${orderServicePort}`,
+    orderServiceUrl: orderServiceUrl(wiring),
     start,
     stop,
     stopRole,
@@ -119,24 +135,31 @@ export async function createBenchSystem(config: BenchSystemConfig) {
       await stopRole(role);
       return start(role, signal, { env });
     },
-    /**
-     * Exactly one plain copy of each of these services (all four by
-     * default), whatever the previous step left running.
-     */
-    async ensureStandard(signal: AbortSignal, wanted: readonly Role[] = STANDARD_ORDER.flat()): Promise<void> {
-      await Promise.all(group.list().filter((entry) => variants.has(entry.label)).map((entry) => stop(entry.label)));
-      for (const roles of STANDARD_ORDER) {
-        const missing = roles.filter((role) => wanted.includes(role) && group.get(role) === undefined);
+    /** Exactly one plain copy of each of these services (all four by default), whatever the previous step left running. */
+    async ensureStandard(signal: AbortSignal, wanted: readonly Role[] = START_ORDER.flat()): Promise<void> {
+      await Promise.all(running().filter(isVariant).map((member) => stop(member.label)));
+      for (const roles of START_ORDER) {
+        const missing = roles.filter((role) => wanted.includes(role) && members.get(role)?.isRunning() !== true);
         await Promise.all(missing.map((role) => start(role, signal)));
       }
     },
-    pidOf(label: string): number | undefined {
-      return group.get(label)?.pid;
+    /** Where a running copy serves /metrics: the API port, or the worker's and consumer's ops port. */
+    metricsPort: (label: string) => running().find((member) => member.label === label)?.healthPort,
+    /** The copies running now, each with its pid (for the resource monitor and the CPU readings). */
+    list: () => running().flatMap(({ label, role, pid, ready }) => (pid === undefined ? [] : [{ label, role, pid, ready }])),
+    stopAll: async () => {
+      await Promise.all(running().map((member) => stop(member.label)));
     },
-    list: () => group.list(),
-    stopAll: () => group.stopAll(),
-    killAll: () => group.killAll(),
-    outputCounts: () => group.outputCounts(),
+    killAll: () => void group.killAll(),
+    /** Warning and error log lines per role over the whole run. */
+    outputCounts(): Record<string, { warnings: number; errors: number }> {
+      const counts: Record<string, { warnings: number; errors: number }> = {};
+      for (const member of members.values()) {
+        const tally = (counts[member.role] ??= { warnings: 0, errors: 0 });
+        for (const file of member.logFiles()) tallyLog(file, tally);
+      }
+      return counts;
+    },
   };
 }
 

@@ -1,8 +1,8 @@
 import type { BenchContext, BenchStep, StepResult } from './bench-step.js';
 import { startNaiveConsumer } from './naive-consumer.js';
 import { SYNTHETIC_ORDER_ID_BASE, syntheticOrderCreatedMessages } from './order-events.js';
-import { histogramMean, metricsPortOf, scrapeMetrics } from './service-metrics.js';
-import { waitFor } from './wait-for.js';
+import { histogramMean, scrapeMetrics } from './service-metrics.js';
+import { eventually } from '@orders/test-support';
 
 /** Window for preloading: fast, and not what is measured. */
 const PRELOAD_WINDOW = 2_000;
@@ -40,7 +40,7 @@ async function preload(context: BenchContext, range: Range): Promise<void> {
 async function measureDrain(context: BenchContext, range: Range, label: string): Promise<Drain> {
   const { broker, databases, progress, signal } = context;
   const count = range.last - range.first + 1;
-  const emptied = await waitFor(
+  const emptied = await eventually(
     () => broker.queueDepth(),
     (depth) => {
       progress.update(`${label}: ${(count - depth).toLocaleString('en-US')}/${count.toLocaleString('en-US')} delivered`);
@@ -55,7 +55,7 @@ async function measureDrain(context: BenchContext, range: Range, label: string):
       return false;
     },
   );
-  const final = await waitFor(
+  const final = await eventually(
     async () => {
       const { rows } = await databases.customer.query<{ applied: number; first_ms: number | null; now_ms: number }>(
         `select count(*)::int as applied,
@@ -129,7 +129,7 @@ export const consumerDrainStep: BenchStep = {
     await preload(context, realRange);
     const consumer = await system.start('order_created_consumer', signal);
     const real = await measureDrain(context, realRange, 'consumer');
-    const metrics = await scrapeMetrics(metricsPortOf(consumer.spec.env));
+    const metrics = await scrapeMetrics(consumer.healthPort);
     await forget(context, realRange);
     const deadLettered = await broker.deadLetterDepth();
     await broker.purge();

@@ -7,7 +7,8 @@ import { describeOrderWrites, orderWritesBetween, readOrderWriteCounters } from 
 import { loadOrderStatement } from './order-statement.js';
 import { placeOrdersWithPgbench } from './pgbench-baseline.js';
 import { placeOrdersWithPlainSql, type SqlIntakeResult } from './sql-intake-baseline.js';
-import { secondsSince, waitFor } from './wait-for.js';
+import { eventually } from '@orders/test-support';
+import { secondsSince } from './progress.js';
 
 const DRAIN_TIMEOUT_MS = 60_000;
 
@@ -87,7 +88,7 @@ export const intakeStep: BenchStep = {
     await system.ensureStandard(signal, ['customer_service', 'order_created_consumer', 'order_outbox_worker']);
     // Waits (within a deadline) for the connections the baselines open, rather than failing midway.
     const needed = connections + 4;
-    await waitFor(
+    await eventually(
       () => connectionSlots(context.databases.order),
       (slots) => {
         if (slots.free >= needed) return true;

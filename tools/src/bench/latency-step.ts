@@ -4,7 +4,7 @@ import { orderRequestBodies, SYNTHETIC_ORDER_ID_BASE } from './order-events.js';
 import { placeOrdersAtRate } from './paced-load.js';
 import { batchingBetween, describeBatching, readBatchingCounters } from './pipeline-batching.js';
 import { readCpuSeconds } from './proc-stats.js';
-import { pause } from './wait-for.js';
+import { pause } from '@orders/test-support';
 
 /** The seed's outbox poll ran every 5 s: on paper an event waits 2.5 s on average, 4.95 s at the 99th percentile. */
 const SEED_POLL_SECONDS = 5;

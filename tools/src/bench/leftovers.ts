@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
-import { benchTopology, deleteTopology } from './bench-broker.js';
+import { deleteTopology, eventually, processIsAlive as isAlive } from '@orders/test-support';
+import { benchTopology } from './bench-broker.js';
 import { benchRunsWithDatabases, dropBenchDatabases } from './bench-databases.js';
-import { isAlive, readCommandLine } from './proc-stats.js';
-import { waitFor } from './wait-for.js';
+import { readCommandLine } from './proc-stats.js';
 
 /** The argument every process a run starts carries; its pid says which run owns it. */
 export function runMarker(runId: string): string {
@@ -43,7 +43,7 @@ export async function removeLeftoversOfDeadRuns(options: {
   }
   if (orphans.length > 0) {
     options.say(`stopping ${orphans.length} process(es) left by earlier bench runs: ${orphans.map((orphan) => orphan.pid).join(', ')}`);
-    await waitFor(
+    await eventually(
       async () => orphans.filter((orphan) => isAlive(orphan.pid)).length,
       (alive) => alive === 0,
       { timeoutMs: 20_000, what: 'leftover bench processes to stop', signal: options.signal },

@@ -1,7 +1,7 @@
 import type { BenchContext, BenchStep, StepResult } from './bench-step.js';
 import { orderRequestBodies } from './order-events.js';
 import { placeOrdersAtRate } from './paced-load.js';
-import type { Role } from './processes.js';
+import type { Role } from './bench-system.js';
 import { scrapeMetrics } from './service-metrics.js';
 
 const ROLES: readonly Role[] = ['order_service', 'customer_service', 'order_outbox_worker', 'order_created_consumer'];
@@ -20,10 +20,7 @@ interface HeapReading {
  * buffers held outside the heap.
  */
 async function heapOf(context: BenchContext, role: Role): Promise<HeapReading> {
-  const entry = context.system.list().find((candidate) => candidate.role === role);
-  const api = role === 'order_service' || role === 'customer_service';
-  const port = Number(api ? entry?.spec.env.PORT : entry?.spec.env.METRICS_PORT);
-  const totals = await scrapeMetrics(Number.isInteger(port) && port > 0 ? port : undefined);
+  const totals = await scrapeMetrics(context.system.metricsPort(role));
   const mb = (name: string) => {
     const bytes = totals.get(name);
     return bytes === undefined ? undefined : bytes / BYTES_PER_MB;

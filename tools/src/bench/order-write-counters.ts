@@ -9,9 +9,7 @@ export interface OrderWriteCounters {
 }
 
 export async function readOrderWriteCounters(system: BenchSystem): Promise<OrderWriteCounters> {
-  const entry = system.list().find((candidate) => candidate.role === 'order_service');
-  const port = Number(entry?.spec.env.PORT);
-  const totals = await scrapeMetrics(Number.isInteger(port) && port > 0 ? port : undefined);
+  const totals = await scrapeMetrics(system.metricsPort('order_service'));
   return {
     batches: totals.get('order_write_batch_size_count') ?? 0,
     orders: totals.get('order_write_batch_size_sum') ?? 0,

@@ -1,8 +1,8 @@
 import type { OrderCreatedV1 } from '@orders/contracts';
 import type { BenchContext, BenchStep, StepResult } from './bench-step.js';
 import { orderCreatedMessage, SYNTHETIC_ORDER_ID_BASE } from './order-events.js';
-import { histogramMean, metricsPortOf, scrapeMetrics } from './service-metrics.js';
-import { waitFor } from './wait-for.js';
+import { histogramMean, scrapeMetrics } from './service-metrics.js';
+import { eventually } from '@orders/test-support';
 
 interface Preloaded {
   firstId: number;
@@ -78,7 +78,7 @@ async function drainWithWorkers(context: BenchContext, workers: number, rows: Pr
     released = true;
 
     // Queue depth is free to poll; the database is asked only at the end, so the bench does not load it meanwhile.
-    const routed = await waitFor(
+    const routed = await eventually(
       () => broker.queueDepth(),
       (depth) => {
         progress.update(`${workers} worker(s): ${depth.toLocaleString('en-US')}/${rows.count.toLocaleString('en-US')} published`);
@@ -86,7 +86,7 @@ async function drainWithWorkers(context: BenchContext, workers: number, rows: Pr
       },
       { timeoutMs: deadlineMs, intervalMs: 100, what: 'the outbox to be published', signal },
     ).catch(() => -1);
-    const final = await waitFor(
+    const final = await eventually(
       async () => {
         const { rows: found } = await databases.order.query<{ pending: number; now_ms: number }>(
           `select count(*) filter (where published_at is null)::int as pending,
@@ -99,7 +99,7 @@ async function drainWithWorkers(context: BenchContext, workers: number, rows: Pr
       (seen) => seen.pending === 0 || routed < 0,
       { timeoutMs: 10_000, intervalMs: 20, what: 'published rows to be marked', signal },
     );
-    const metrics = await Promise.all(labels.map((label) => scrapeMetrics(metricsPortOf(system.list().find((entry) => entry.label === label)?.spec.env ?? {}))));
+    const metrics = await Promise.all(labels.map((label) => scrapeMetrics(system.metricsPort(label))));
     await Promise.all(labels.map((label) => system.stop(label)));
     const published = rows.count - final.pending;
     const seconds = (final.now_ms - startMs) / 1000;

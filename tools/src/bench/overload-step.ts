@@ -8,9 +8,7 @@ const KB_PER_MB = 1024;
 
 /** 503 overloaded answers so far, from order_service's own counter. */
 async function shedCount(context: BenchContext): Promise<number> {
-  const entry = context.system.list().find((candidate) => candidate.role === 'order_service');
-  const port = Number(entry?.spec.env.PORT);
-  return (await scrapeMetrics(Number.isInteger(port) && port > 0 ? port : undefined)).get('order_intake_shed_total') ?? 0;
+  return (await scrapeMetrics(context.system.metricsPort('order_service'))).get('order_intake_shed_total') ?? 0;
 }
 
 /**
@@ -76,7 +74,7 @@ export const overloadStep: BenchStep = {
     const result = await load(`${connections} connections`, connections, seconds);
     const shed = (await shedCount(context)) - shedBefore;
     const count = (status: string) => result.statusCodes[status] ?? 0;
-    const peakMb = (readMemory(service.pid)?.peakKb ?? Number.NaN) / KB_PER_MB;
+    const peakMb = (readMemory(service.pid ?? Number.NaN)?.peakKb ?? Number.NaN) / KB_PER_MB;
     const bareMb = context.referencePid === undefined ? null : (readMemory(context.referencePid)?.peakKb ?? Number.NaN) / KB_PER_MB;
     await context.backlog.waitUntilDrained(60_000, signal);
 

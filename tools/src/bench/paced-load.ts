@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { summarize, type Distribution } from './latency-stats.js';
-import { pause, waitFor } from './wait-for.js';
+import { eventually, pause } from '@orders/test-support';
 
 export interface PacedLoadResult {
   offeredRate: number;
@@ -94,7 +94,7 @@ export async function placeOrdersAtRate(options: {
       options.onTick?.(next, created);
       if (next < total) await pause(Math.max(0, started + (next * 1000) / options.rate - performance.now()), options.signal);
     }
-    await waitFor(
+    await eventually(
       async () => inFlight,
       (waiting) => waiting === 0,
       { timeoutMs: REQUEST_TIMEOUT_MS + 5_000, intervalMs: 10, what: 'the last answers', signal: options.signal },

@@ -1,7 +1,7 @@
 import type { BenchBroker } from './bench-broker.js';
 import type { BenchDatabases } from './bench-databases.js';
 import { SYNTHETIC_ORDER_ID_BASE } from './order-events.js';
-import { waitFor } from './wait-for.js';
+import { eventually } from '@orders/test-support';
 
 /** Orders not yet applied to their customer, and where they wait. */
 export interface Backlog {
@@ -75,14 +75,14 @@ export function createBacklogProbe(databases: BenchDatabases, broker: BenchBroke
      */
     async waitUntilDrained(timeoutMs: number, signal: AbortSignal, onProbe?: (backlog: Backlog) => void): Promise<Backlog> {
       const highest = await maxOrderId();
-      const backlog = await waitFor(
+      const backlog = await eventually(
         async () => {
           const seen = await read(drainedUpTo);
           onProbe?.(seen);
           return seen;
         },
         (seen) => seen.unapplied === 0 && seen.outboxPending === 0,
-        { timeoutMs, intervalMs: 100, what: 'the pipeline to drain', signal, describe: (value) => describeBacklog(value as Backlog) },
+        { timeoutMs, intervalMs: 100, what: 'the pipeline to drain', signal, describe: describeBacklog },
       );
       drainedUpTo = Math.max(drainedUpTo, highest);
       return backlog;

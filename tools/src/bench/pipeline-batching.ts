@@ -1,5 +1,5 @@
 import type { BenchSystem } from './bench-system.js';
-import { metricsPortOf, scrapeMetrics } from './service-metrics.js';
+import { scrapeMetrics } from './service-metrics.js';
 
 /** Counters of the worker and the consumer, summed over their running copies. */
 export interface BatchingCounters {
@@ -23,7 +23,7 @@ export interface Batching {
  */
 export async function readBatchingCounters(system: BenchSystem): Promise<BatchingCounters> {
   const copies = system.list().filter((entry) => entry.role === 'order_outbox_worker' || entry.role === 'order_created_consumer');
-  const scraped = await Promise.all(copies.map(async (entry) => ({ role: entry.role, totals: await scrapeMetrics(metricsPortOf(entry.spec.env)) })));
+  const scraped = await Promise.all(copies.map(async (entry) => ({ role: entry.role, totals: await scrapeMetrics(system.metricsPort(entry.label)) })));
   const sum = (role: string, name: string) =>
     scraped.filter((copy) => copy.role === role).reduce((total, copy) => total + (copy.totals.get(name) ?? 0), 0);
   return {

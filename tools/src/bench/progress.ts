@@ -46,3 +46,8 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr) {
 }
 
 export type Progress = ReturnType<typeof createProgress>;
+
+/** Seconds since `startedAt` (a performance.now() reading). */
+export function secondsSince(startedAt: number): number {
+  return (performance.now() - startedAt) / 1000;
+}

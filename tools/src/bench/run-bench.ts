@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchTopology, benchTopologyPrefix, deleteTopology, openBenchBroker, type BenchBroker } from './bench-broker.js';
+import { deleteTopology } from '@orders/test-support';
+import { benchTopology, openBenchBroker, type BenchBroker } from './bench-broker.js';
 import { createBenchDatabases, dropBenchDatabases, postgresVersion, type BenchDatabases } from './bench-databases.js';
 import { parseCommandLine, pipelineTuning, USAGE, UsageError, type CommandLine } from './bench-settings.js';
 import type { BenchContext, BenchStep, SharedFigures } from './bench-step.js';
@@ -16,11 +17,10 @@ import { memoryStep } from './memory-step.js';
 import { outboxDrainStep } from './outbox-drain-step.js';
 import { overloadStep } from './overload-step.js';
 import { createBacklogProbe } from './pipeline-backlog.js';
-import { createProgress, type Progress } from './progress.js';
+import { createProgress, secondsSince, type Progress } from './progress.js';
 import { fileStamp, formatTable, writeReports, type BenchReport, type StepOutcome } from './report-writer.js';
 import { createResourceMonitor, type Watched } from './resource-monitor.js';
 import { sustainedStep } from './sustained-step.js';
-import { secondsSince } from './wait-for.js';
 import { wakeupStep } from './wakeup-step.js';
 
 // npm run bench [-- --quick] [-- --only=…]: starts what it needs on databases,
@@ -139,16 +139,15 @@ async function main(): Promise<number> {
     const broker = await openBenchBroker(RABBITMQ_URL, benchTopology(runId));
     resources.broker = broker;
     const system = await createBenchSystem({
-      root: ROOT,
       orderDatabaseUrl: databases.orderUrl,
       customerDatabaseUrl: databases.customerUrl,
       rabbitUrl: RABBITMQ_URL,
-      topologyPrefix: benchTopologyPrefix(runId),
+      topology: benchTopology(runId),
       internalApiKey: `bench-${runId}-${Math.random().toString(36).slice(2)}`,
       marker,
       profileDir,
       onCrash: (crash) => {
-        problems.push(`${crash.description}; last output: ${crash.recentOutput.slice(-5).join(' | ')}`);
+        problems.push(`${crash.description}; last output: ${crash.recentOutput.split('\n').join(' | ')}`);
         stepController?.abort(new Error(crash.description));
       },
     });

@@ -27,8 +27,3 @@ export function histogramMean(totals: Map<string, number>, name: string): number
   const count = totals.get(`${name}_count`);
   return sum === undefined || count === undefined || count === 0 ? undefined : sum / count;
 }
-
-export function metricsPortOf(env: NodeJS.ProcessEnv): number | undefined {
-  const port = Number(env.METRICS_PORT);
-  return Number.isInteger(port) && port > 0 ? port : undefined;
-}

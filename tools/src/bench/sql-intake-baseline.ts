@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { openPool } from './bench-databases.js';
 import { summarize, type Distribution } from './latency-stats.js';
 import type { OrderStatement } from './order-statement.js';
-import { waitFor } from './wait-for.js';
+import { eventually } from '@orders/test-support';
 
 export interface SqlIntakeResult {
   seconds: number;
@@ -33,7 +33,7 @@ export async function placeOrdersWithPlainSql(options: {
   try {
     // Open every connection first: the HTTP services are measured with warm pools too. The
     // server is shared; while others hold its last slots (53300), wait for them rather than fail.
-    await waitFor(
+    await eventually(
       async () => {
         try {
           await Promise.all(Array.from({ length: options.concurrency }, () => orders.query('select 1')));

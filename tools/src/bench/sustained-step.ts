@@ -3,7 +3,7 @@ import { slope } from './latency-stats.js';
 import { orderRequestBodies } from './order-events.js';
 import { placeOrdersAtRate, type PacedLoadResult } from './paced-load.js';
 import { describeBacklog, type Backlog } from './pipeline-backlog.js';
-import { pause } from './wait-for.js';
+import { pause } from '@orders/test-support';
 
 const SAMPLE_EVERY_MS = 500;
 

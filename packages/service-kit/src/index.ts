@@ -19,3 +19,6 @@ export * from './observability/tracing.js';
 export * from './observability/messaging-spans.js';
 export * from './postgres/retention.js';
 export * from './use-cases/result.js';
+export * from './config/service-settings.js';
+export * from './observability/process-observability.js';
+export * from './lifecycle/running-worker.js';

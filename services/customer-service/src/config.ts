@@ -1,26 +1,17 @@
 import { messagingTopology, type MessagingTopology } from '@orders/contracts';
 import {
   assertNoDefaultCredentials,
-  readDatabaseUrl,
   readInteger,
   readInternalApiKey,
-  readLoggingConfig,
-  readOptionalString,
   readPort,
   readRabbitUrls,
+  readServiceSettings,
   readString,
   type Env,
-  type LoggingConfig,
+  type ServiceSettings,
 } from '@orders/service-kit';
 
-export interface CustomerServiceConfig {
-  host: string;
-  port: number;
-  databaseUrl: string;
-  databasePoolSize: number;
-  logging: LoggingConfig;
-  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported only when it is set. */
-  otlpEndpoint: string | undefined;
+export interface CustomerServiceConfig extends ServiceSettings {
   internalApiKey: string;
   broker: BrokerSettings;
   consumer: {
@@ -52,17 +43,12 @@ export type CustomerServiceRole = 'api' | 'consumer' | 'operator';
 /** The only reader of process.env in customer_service; throws ConfigError on a bad value. */
 export function loadConfig(env: Env, role: CustomerServiceRole): Readonly<CustomerServiceConfig> {
   const production = env.NODE_ENV === 'production';
-  const databaseUrl = readDatabaseUrl(env, 'customer_service');
+  const service = readServiceSettings(env, { port: 3002, database: 'customer_service' });
   const rabbitUrls = readRabbitUrls(env);
-  assertNoDefaultCredentials('DATABASE_URL', databaseUrl, production);
+  assertNoDefaultCredentials('DATABASE_URL', service.databaseUrl, production);
   for (const url of rabbitUrls) assertNoDefaultCredentials('RABBITMQ_URL', url, production && role !== 'api');
   return Object.freeze({
-    host: readString(env, 'HOST', '0.0.0.0'),
-    port: readPort(env, 'PORT', 3002),
-    databaseUrl,
-    databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 16, { min: 1, max: 200 }),
-    logging: readLoggingConfig(env),
-    otlpEndpoint: readOptionalString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+    ...service,
     internalApiKey: readInternalApiKey(env, production && role === 'api'),
     broker: { urls: rabbitUrls, topology: messagingTopology(readString(env, 'RABBITMQ_TOPOLOGY_PREFIX', '')) },
     consumer: {

@@ -1,4 +1,4 @@
-import { createLogger, createMetricsRegistry, createPostgresPool, initTracing, runProcess } from '@orders/service-kit';
+import { createPostgresPool, observeProcess, runProcess } from '@orders/service-kit';
 import { keepConsoleBroker } from './broker/console-broker.js';
 import { loadConfig } from './config.js';
 import { buildConsoleApp } from './http/console-app.js';
@@ -7,9 +7,7 @@ import { buildConsoleApp } from './http/console-app.js';
 // its dependencies too: an operator opens it when something is down.
 await runProcess('ops_console', async () => {
   const config = loadConfig(process.env);
-  const logger = createLogger({ name: 'ops_console', ...config.logging });
-  const metrics = createMetricsRegistry('ops_console');
-  const tracing = initTracing({ serviceName: 'ops_console', otlpEndpoint: undefined });
+  const { logger, metrics, tracing } = observeProcess('ops_console', { logging: config.logging, otlpEndpoint: undefined });
   const orderDb = createPostgresPool({ url: config.orderDatabaseUrl, applicationName: 'ops_console', max: 4, logger });
   const customerDb = createPostgresPool({ url: config.customerDatabaseUrl, applicationName: 'ops_console', max: 4, logger });
   const broker = keepConsoleBroker({ ...config.broker, logger, metrics });

@@ -2,28 +2,19 @@ import { messagingTopology, type MessagingTopology } from '@orders/contracts';
 import {
   assertNoDefaultCredentials,
   readChoice,
-  readDatabaseUrl,
   readInteger,
   readInternalApiKey,
-  readLoggingConfig,
-  readOptionalString,
   readPort,
   readRabbitUrls,
+  readServiceSettings,
   readString,
   readUrl,
   type Env,
-  type LoggingConfig,
+  type ServiceSettings,
 } from '@orders/service-kit';
 
-export interface OrderServiceConfig {
-  host: string;
-  port: number;
-  databaseUrl: string;
-  databasePoolSize: number;
+export interface OrderServiceConfig extends ServiceSettings {
   intake: IntakeLimits;
-  logging: LoggingConfig;
-  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported only when it is set. */
-  otlpEndpoint: string | undefined;
   customerService: {
     url: string;
     internalApiKey: string;
@@ -85,22 +76,17 @@ export type OrderServiceRole = 'api' | 'outbox-worker' | 'operator';
 /** The only reader of process.env in order_service; throws ConfigError on a bad value. */
 export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServiceConfig> {
   const production = env.NODE_ENV === 'production';
-  const databaseUrl = readDatabaseUrl(env, 'order_service');
+  const service = readServiceSettings(env, { port: 3001, database: 'order_service' });
   const rabbitUrls = readRabbitUrls(env);
-  assertNoDefaultCredentials('DATABASE_URL', databaseUrl, production);
+  assertNoDefaultCredentials('DATABASE_URL', service.databaseUrl, production);
   for (const url of rabbitUrls) assertNoDefaultCredentials('RABBITMQ_URL', url, production && role === 'outbox-worker');
   return Object.freeze({
-    host: readString(env, 'HOST', '0.0.0.0'),
-    port: readPort(env, 'PORT', 3001),
-    databaseUrl,
-    databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 16, { min: 1, max: 200 }),
+    ...service,
     intake: {
       maxOrdersInFlight: readInteger(env, 'ORDER_INTAKE_MAX_IN_FLIGHT', DEFAULT_INTAKE_LIMITS.maxOrdersInFlight, { min: 1, max: 100_000 }),
       maxWriteBatch: readInteger(env, 'ORDER_WRITE_BATCH_MAX', DEFAULT_INTAKE_LIMITS.maxWriteBatch, { min: 1, max: 10_000 }),
       writeStatementsInFlight: readInteger(env, 'ORDER_WRITE_STATEMENTS_IN_FLIGHT', DEFAULT_INTAKE_LIMITS.writeStatementsInFlight, { min: 1, max: 64 }),
     },
-    logging: readLoggingConfig(env),
-    otlpEndpoint: readOptionalString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     customerService: {
       url: readUrl(env, 'CUSTOMER_SERVICE_URL', 'http://127.0.0.1:3002', ['http:', 'https:']),
       internalApiKey: readInternalApiKey(env, production && role === 'api'),

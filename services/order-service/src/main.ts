@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  assertDatabaseReady,
-  createLogger,
-  createMetricsRegistry,
-  initTracing,
-  observePostgresPool,
-  runProcess,
-} from '@orders/service-kit';
+import { observeProcess, runProcess, useDatabase } from '@orders/service-kit';
 import { loadConfig } from './config.js';
 import { createCustomerDirectory } from './customers/customer-directory.js';
 import { openOrderDatabase } from './db/database.js';
@@ -16,12 +9,9 @@ import { buildApp } from './http/app.js';
 // order_service: config → dependencies → buildApp → listen.
 await runProcess('order_service', async () => {
   const config = loadConfig(process.env, 'api');
-  const logger = createLogger({ name: 'order_service', ...config.logging });
-  const metrics = createMetricsRegistry('order_service');
-  const tracing = initTracing({ serviceName: 'order_service', otlpEndpoint: config.otlpEndpoint });
+  const { logger, metrics, tracing } = observeProcess('order_service', config);
   const database = openOrderDatabase(config.databaseUrl, config.databasePoolSize, 'order_service', logger);
-  await assertDatabaseReady(database.pool, config.databaseUrl, 'orders');
-  observePostgresPool(database.pool, metrics, 'order_service');
+  await useDatabase(database.pool, { url: config.databaseUrl, requiredTable: 'orders', metrics, database: 'order_service' });
   const customers = createCustomerDirectory(config.customerService, logger);
   const outboxWakeup =
     config.outbox.wakeup === 'notify' ? createOutboxWakeupSender({ url: config.databaseUrl, logger }) : noOutboxWakeup;

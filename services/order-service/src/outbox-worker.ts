@@ -1,14 +1,13 @@
-import { createLogger, createMetricsRegistry, initTracing, runProcess, startOpsServer } from '@orders/service-kit';
+import { observeProcess, runProcess, startOpsServer } from '@orders/service-kit';
 import { loadConfig } from './config.js';
 import { startOutboxWorker } from './outbox/start-outbox-worker.js';
 
 // order_outbox_worker: publishes outbox rows to RabbitMQ. Run as many copies as needed.
 await runProcess('order_outbox_worker', async () => {
   const config = loadConfig(process.env, 'outbox-worker');
-  const logger = createLogger({ name: 'order_outbox_worker', ...config.logging });
-  const metrics = createMetricsRegistry('order_outbox_worker');
-  const tracing = initTracing({ serviceName: 'order_outbox_worker', otlpEndpoint: config.otlpEndpoint });
-  const worker = await startOutboxWorker(config, { logger, metrics, tracing });
+  const observability = observeProcess('order_outbox_worker', config);
+  const { logger, metrics, tracing } = observability;
+  const worker = await startOutboxWorker(config, observability);
   const ops = await startOpsServer({ host: config.host, port: config.outbox.metricsPort, metrics, logger, isReady: () => worker.isReady() });
   return {
     logger,

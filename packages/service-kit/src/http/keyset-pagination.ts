@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody, type ErrorBody } from './error-body.js';
 
 /**
  * Opaque keyset cursors: the id the next page starts after, wrapped so
@@ -22,6 +23,30 @@ export function nextPageLink(request: FastifyRequest, cursor: string): string {
   url.searchParams.set('cursor', cursor);
   return `<${url.pathname}${url.search}>; rel="next"`;
 }
+
+/**
+ * One page of a keyset-paginated list: `limit` rows from the cursor's id on.
+ * The fetch is asked for one row more, to learn whether a next page exists,
+ * and the Link header is set when it does. Undefined when the cursor is not
+ * one we issued: the route answers that with invalidCursor().
+ */
+export async function readPage<Row extends { id: number }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  query: { limit: number; cursor?: string | undefined },
+  fetch: (from: number | undefined, limit: number) => Promise<Row[]>,
+): Promise<Row[] | undefined> {
+  const from = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  if (query.cursor !== undefined && from === undefined) return undefined;
+  const rows = await fetch(from, query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  if (rows.length > query.limit && last !== undefined) reply.header('link', nextPageLink(request, encodeCursor(last.id)));
+  return page;
+}
+
+export const invalidCursor = (): ErrorBody =>
+  errorBody('validation_failed', 'the request is not valid', [{ field: 'cursor', message: 'must be the cursor from a Link header' }]);
 
 /** Path ids: a positive integer in range, anything else is simply not found. */
 export function parseIdParam(text: string): number | undefined {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { ConfigError } from '../config/env-readers.js';
 import { DependencyUnavailableError } from '../lifecycle/startup-errors.js';
+import { observePostgresPool, type Registry } from '../observability/metrics.js';
 import { describeDatabase } from './postgres-pool.js';
 
 /**
@@ -15,6 +16,15 @@ export async function assertDatabaseReady(pool: pg.Pool, url: string, requiredTa
     await pool.end().catch(() => undefined);
     throw error;
   }
+}
+
+/** At start, for a process that works on a service's database: it must be ready, and its pool is then watched in the metrics. */
+export async function useDatabase(
+  pool: pg.Pool,
+  options: { url: string; requiredTable: string; metrics: Registry; database: string },
+): Promise<void> {
+  await assertDatabaseReady(pool, options.url, options.requiredTable);
+  observePostgresPool(pool, options.metrics, options.database);
 }
 
 async function checkDatabase(pool: pg.Pool, url: string, requiredTable: string): Promise<void> {

@@ -1,14 +1,6 @@
-import {
-  decodeCursor,
-  encodeCursor,
-  errorBody,
-  errorResponses,
-  nextPageLink,
-  parseIdParam,
-  type HttpApp,
-} from '@orders/service-kit/http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { unreachable } from '@orders/service-kit';
+import { errorBody, errorResponses, invalidCursor, parseIdParam, readPage, type HttpApp } from '@orders/service-kit/http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { createCustomer } from './create-customer.js';
 import { toCustomer } from './customer.js';
@@ -59,17 +51,8 @@ export function registerCustomerRoutes(app: HttpApp, customers: CustomersReposit
       },
     },
     async (request, reply) => {
-      const { limit, cursor } = request.query;
-      const after = cursor === undefined ? undefined : decodeCursor(cursor);
-      if (cursor !== undefined && after === undefined) {
-        return reply
-          .code(422)
-          .send(errorBody('validation_failed', 'the request is not valid', [{ field: 'cursor', message: 'must be the cursor from a Link header' }]));
-      }
-      const rows = await customers.list({ after, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      if (rows.length > limit && last !== undefined) reply.header('link', nextPageLink(request, encodeCursor(last.id)));
+      const page = await readPage(request, reply, request.query, (after, limit) => customers.list({ after, limit }));
+      if (page === undefined) return reply.code(422).send(invalidCursor());
       return page.map(toCustomer);
     },
   );

@@ -1,14 +1,11 @@
-import { isDatabaseReachable, type Logger, type Registry, type Tracing } from '@orders/service-kit';
+import { isDatabaseReachable, type ProcessObservability } from '@orders/service-kit';
 import { createHttpApp, type HttpApp } from '@orders/service-kit/http';
 import type { CustomerDb } from '../db/database.js';
 import { createCustomersRepository } from '../customers/customers.repository.js';
 import { registerCustomerRoutes } from '../customers/customers.routes.js';
 import { requireInternalApiKey } from './internal-api-key.js';
 
-export interface CustomerServiceDeps {
-  logger: Logger;
-  metrics: Registry;
-  tracing: Tracing;
+export interface CustomerServiceDeps extends ProcessObservability {
   database: CustomerDb;
   internalApiKey: string;
   /** config.logging.accessLog; on when left out. */
@@ -18,11 +15,8 @@ export interface CustomerServiceDeps {
 /** The Customer Service HTTP API, ready to listen; tests call this with their own dependencies. */
 export async function buildApp(deps: CustomerServiceDeps): Promise<HttpApp> {
   const app = await createHttpApp({
-    logger: deps.logger,
-    metrics: deps.metrics,
-    tracing: deps.tracing,
+    ...deps,
     isReady: () => isDatabaseReachable(deps.database.pool),
-    accessLog: deps.accessLog,
     openapi: {
       title: 'Customer Service',
       version: '1.0.0',

@@ -1,41 +1,23 @@
-import {
-  assertDatabaseReady,
-  isDatabaseReachable,
-  observePostgresPool,
-  olderThan,
-  scheduleRetention,
-  type Logger,
-  type Registry,
-  type Tracing,
-} from '@orders/service-kit';
+import { isDatabaseReachable, useDatabase, type ProcessObservability, type RunningWorker } from '@orders/service-kit';
 import { connectToBroker, type BrokerConnection } from '@orders/service-kit/broker';
 import type { CustomerServiceConfig } from '../config.js';
 import { openCustomerDatabase } from '../db/database.js';
 import { createInboxMetrics } from './inbox-metrics.js';
+import { scheduleInboxRetention } from './inbox-retention.js';
 import { createOrderCreatedConsumer } from './order-created-consumer.js';
 
 /** The consumer's part of customer_service's config, passed whole. */
 export type ConsumerSettings = Pick<CustomerServiceConfig, 'databaseUrl' | 'broker' | 'consumer'>;
 
-export interface ConsumerDeps {
-  logger: Logger;
-  metrics: Registry;
-  tracing: Tracing;
-}
-
-export interface RunningConsumer {
-  isReady(): Promise<boolean>;
-  /** Stop taking deliveries, apply and ack what was received, close channel, connection and pool. */
-  stop(): Promise<void>;
-}
+/** stop() stops taking deliveries, applies and acks what was received, then closes channel, connection and pool. */
+export type RunningConsumer = RunningWorker;
 
 /** Wires the consumer: database, broker connection with topology, and the batching consumer. */
-export async function startOrderCreatedConsumer(settings: ConsumerSettings, deps: ConsumerDeps): Promise<RunningConsumer> {
+export async function startOrderCreatedConsumer(settings: ConsumerSettings, deps: ProcessObservability): Promise<RunningConsumer> {
   const { consumer: options, broker: brokerSettings } = settings;
   const { logger, metrics } = deps;
   const database = openCustomerDatabase(settings.databaseUrl, options.maxBatchesInFlight + 2, 'order_created_consumer', logger);
-  await assertDatabaseReady(database.pool, settings.databaseUrl, 'processed_order_events');
-  observePostgresPool(database.pool, metrics, 'customer_service');
+  await useDatabase(database.pool, { url: settings.databaseUrl, requiredTable: 'processed_order_events', metrics, database: 'customer_service' });
 
   let broker: BrokerConnection | undefined;
   const consumer = createOrderCreatedConsumer({
@@ -60,17 +42,7 @@ export async function startOrderCreatedConsumer(settings: ConsumerSettings, deps
     throw error;
   }
   const connected = broker;
-  // The inbox only has to remember an event_id as long as that event could be
-  // delivered again (redelivery, a replay from the dead-letter queue): keep
-  // INBOX_RETENTION_DAYS well above the longest replay window.
-  const retention = scheduleRetention({
-    db: database.db,
-    rules: [olderThan('processed_order_events', 'event_id', 'processed_at', () => `${options.retentionDays} days`)],
-    intervalMs: options.retentionIntervalMs,
-    batchSize: 5_000,
-    logger,
-    metrics,
-  });
+  const retention = scheduleInboxRetention(database, options, deps);
   logger.info({ queue: brokerSettings.topology.queue, prefetch: options.prefetch }, 'order.created consumer started');
 
   return {

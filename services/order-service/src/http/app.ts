@@ -1,4 +1,4 @@
-import { isDatabaseReachable, type Logger, type Registry, type Tracing } from '@orders/service-kit';
+import { isDatabaseReachable, type ProcessObservability } from '@orders/service-kit';
 import { createHttpApp, type HttpApp } from '@orders/service-kit/http';
 import { DEFAULT_INTAKE_LIMITS, type IntakeLimits } from '../config.js';
 import type { CustomerDirectory } from '../customers/customer-directory.js';
@@ -11,10 +11,7 @@ import { createOrdersRepository } from '../orders/orders.repository.js';
 import { registerOrderRoutes } from '../orders/orders.routes.js';
 import { createAdmissionControl } from './admission-control.js';
 
-export interface OrderServiceDeps {
-  logger: Logger;
-  metrics: Registry;
-  tracing: Tracing;
+export interface OrderServiceDeps extends ProcessObservability {
   database: OrderDb;
   customers: CustomerDirectory;
   outboxWakeup: OutboxWakeup;
@@ -29,12 +26,10 @@ const API_VERSION = '1.0.0';
 
 /** The Order Service HTTP API, ready to listen; tests call this with their own dependencies. */
 export async function buildApp(deps: OrderServiceDeps): Promise<HttpApp> {
+  // The deps carry what the shared HTTP layer needs (logger, metrics, tracing, accessLog).
   const app = await createHttpApp({
-    logger: deps.logger,
-    metrics: deps.metrics,
-    tracing: deps.tracing,
+    ...deps,
     isReady: () => isDatabaseReachable(deps.database.pool),
-    accessLog: deps.accessLog,
     openapi: {
       title: 'Order Service',
       version: API_VERSION,

@@ -1,14 +1,5 @@
-import {
-  decodeCursor,
-  encodeCursor,
-  errorBody,
-  errorResponses,
-  nextPageLink,
-  parseIdParam,
-  requestTraceparent,
-  type HttpApp,
-} from '@orders/service-kit/http';
 import { unreachable } from '@orders/service-kit';
+import { errorBody, errorResponses, invalidCursor, parseIdParam, readPage, requestTraceparent, type HttpApp } from '@orders/service-kit/http';
 import { Type } from 'typebox';
 import type { AdmissionControl } from '../http/admission-control.js';
 import { createOrder, type CreateOrderDeps } from './create-order.js';
@@ -92,17 +83,9 @@ function registerReadOrders(app: HttpApp, deps: Pick<CreateOrderDeps, 'orders'>)
       },
     },
     async (request, reply) => {
-      const { customer_id: customerId, limit, cursor } = request.query;
-      const before = cursor === undefined ? undefined : decodeCursor(cursor);
-      if (cursor !== undefined && before === undefined) {
-        return reply
-          .code(422)
-          .send(errorBody('validation_failed', 'the request is not valid', [{ field: 'cursor', message: 'must be the cursor from a Link header' }]));
-      }
-      const rows = await deps.orders.list({ customerId, before, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      if (rows.length > limit && last !== undefined) reply.header('link', nextPageLink(request, encodeCursor(last.id)));
+      const customerId = request.query.customer_id;
+      const page = await readPage(request, reply, request.query, (before, limit) => deps.orders.list({ customerId, before, limit }));
+      if (page === undefined) return reply.code(422).send(invalidCursor());
       return page.map(toOrder);
     },
   );

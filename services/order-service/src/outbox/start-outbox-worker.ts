@@ -1,13 +1,4 @@
-import {
-  assertDatabaseReady,
-  isDatabaseReachable,
-  observePostgresPool,
-  olderThan,
-  scheduleRetention,
-  type Logger,
-  type Registry,
-  type Tracing,
-} from '@orders/service-kit';
+import { isDatabaseReachable, useDatabase, type ProcessObservability, type RunningWorker } from '@orders/service-kit';
 import { connectToBroker } from '@orders/service-kit/broker';
 import type { OrderServiceConfig } from '../config.js';
 import { openOrderDatabase } from '../db/database.js';
@@ -16,25 +7,17 @@ import { observeOutboxBacklog } from './outbox-backlog-metrics.js';
 import { listenForOutboxWakeups } from './wakeup/wakeup-listener.js';
 import { createOutboxMetrics } from './outbox-metrics.js';
 import { createOutboxRelay } from './outbox-relay.js';
+import { scheduleOutboxRetention } from './outbox-retention.js';
 import { createWakeSignal } from './wakeup/wake-signal.js';
 
 /** The worker's part of order_service's config, passed whole. */
 export type OutboxWorkerSettings = Pick<OrderServiceConfig, 'databaseUrl' | 'broker' | 'outbox'>;
 
-export interface OutboxWorkerDeps {
-  logger: Logger;
-  metrics: Registry;
-  tracing: Tracing;
-}
-
-export interface RunningOutboxWorker {
-  isReady(): Promise<boolean>;
-  /** Finish the batches in flight (publish, confirm, commit), then let go of everything. */
-  stop(): Promise<void>;
-}
+/** stop() finishes the batches in flight (publish, confirm, commit), then lets go of everything. */
+export type RunningOutboxWorker = RunningWorker;
 
 /** Wires the worker: database, broker connection, publisher, wake-up listener and relay loops. */
-export async function startOutboxWorker(settings: OutboxWorkerSettings, deps: OutboxWorkerDeps): Promise<RunningOutboxWorker> {
+export async function startOutboxWorker(settings: OutboxWorkerSettings, deps: ProcessObservability): Promise<RunningOutboxWorker> {
   const { outbox, broker: brokerSettings } = settings;
   const { logger, metrics } = deps;
   // One connection per relay loop, one for metrics and retention.
@@ -45,8 +28,7 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings, deps: Ou
   const database = openOrderDatabase(settings.databaseUrl, outbox.concurrency + 2, 'order_outbox_worker', logger, {
     synchronous_commit: 'off',
   });
-  await assertDatabaseReady(database.pool, settings.databaseUrl, 'outbox_events');
-  observePostgresPool(database.pool, metrics, 'order_service');
+  await useDatabase(database.pool, { url: settings.databaseUrl, requiredTable: 'outbox_events', metrics, database: 'order_service' });
   observeOutboxBacklog(metrics, database.db);
 
   const publisher = createEventPublisher({ topology: brokerSettings.topology, confirmTimeoutMs: outbox.confirmTimeoutMs, logger });
@@ -80,19 +62,7 @@ export async function startOutboxWorker(settings: OutboxWorkerSettings, deps: Ou
     settings: outbox,
   });
   relay.start();
-  // Published rows are only history, and idempotency keys only matter while
-  // clients retry; both are deleted in small batches so the tables stay small.
-  const retention = scheduleRetention({
-    db: database.db,
-    rules: [
-      olderThan('outbox_events', 'id', 'published_at', () => `${outbox.retentionDays} days`),
-      olderThan('idempotency_keys', 'key', 'created_at', () => `${outbox.idempotencyKeyRetentionHours} hours`),
-    ],
-    intervalMs: outbox.retentionIntervalMs,
-    batchSize: 5_000,
-    logger,
-    metrics,
-  });
+  const retention = scheduleOutboxRetention(database, outbox, deps);
   logger.info({ wakeup: outbox.wakeup, batchSize: outbox.batchSize, concurrency: outbox.concurrency }, 'outbox worker started');
 
   return {

@@ -1,12 +1,12 @@
 import { messagingTopology, type MessagingTopology } from '@orders/contracts';
 import {
   assertNoDefaultCredentials,
-  ConfigError,
   readDatabaseUrl,
   readInteger,
   readLoggingConfig,
   readPort,
   readRabbitUrls,
+  readSecret,
   readString,
   readUrl,
   type Env,
@@ -45,14 +45,7 @@ export interface ConsoleConfig {
 }
 
 function readConsolePassword(env: Env, production: boolean): string {
-  const password = readString(env, 'CONSOLE_PASSWORD', DEFAULT_CONSOLE_PASSWORD);
-  if (production && password === DEFAULT_CONSOLE_PASSWORD) {
-    throw new ConfigError('CONSOLE_PASSWORD must be set to a secret of your own when NODE_ENV=production');
-  }
-  if (production && password.length < 12) {
-    throw new ConfigError('CONSOLE_PASSWORD must be at least 12 characters when NODE_ENV=production');
-  }
-  return password;
+  return readSecret(env, 'CONSOLE_PASSWORD', DEFAULT_CONSOLE_PASSWORD, 12, production);
 }
 
 /**

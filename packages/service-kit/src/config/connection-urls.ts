@@ -39,21 +39,25 @@ export function readRabbitUrls(env: Env): string[] {
   return [url.toString()];
 }
 
-const DEFAULT_INTERNAL_API_KEY = 'dev-internal-key';
-
 /**
- * The shared secret between the services. In production the development
- * default is refused: it is public in this repository.
+ * A secret with a development default. In production the default is
+ * refused (it is public in this repository), and so is one shorter than
+ * `minLength`.
  */
+export function readSecret(env: Env, name: string, developmentDefault: string, minLength: number, production: boolean): string {
+  const value = readString(env, name, developmentDefault);
+  if (production && value === developmentDefault) {
+    throw new ConfigError(`${name} must be set to a secret of your own when NODE_ENV=production`);
+  }
+  if (production && value.length < minLength) {
+    throw new ConfigError(`${name} must be at least ${minLength} characters when NODE_ENV=production`);
+  }
+  return value;
+}
+
+/** The shared secret between the services (X-Internal-Api-Key). */
 export function readInternalApiKey(env: Env, production: boolean): string {
-  const key = readString(env, 'INTERNAL_API_KEY', DEFAULT_INTERNAL_API_KEY);
-  if (production && key === DEFAULT_INTERNAL_API_KEY) {
-    throw new ConfigError('INTERNAL_API_KEY must be set to a secret of your own when NODE_ENV=production');
-  }
-  if (production && key.length < 16) {
-    throw new ConfigError('INTERNAL_API_KEY must be at least 16 characters when NODE_ENV=production');
-  }
-  return key;
+  return readSecret(env, 'INTERNAL_API_KEY', 'dev-internal-key', 16, production);
 }
 
 /** Refuses the well-known development credentials in production. */

@@ -22,6 +22,7 @@ import { TEST_RABBITMQ_URL } from '../support/test-environment.js';
 const prefix = `test.broker.${process.pid}.${randomBytes(4).toString('hex')}.`;
 const exchange = `${prefix}events`;
 const queue = `${prefix}events.q`;
+const ackQueue = `${prefix}acks.q`;
 const rabbitPort = Number(new URL(TEST_RABBITMQ_URL).port || 5672);
 const open: BrokerConnection[] = [];
 let nodeA: TcpFaultProxy;
@@ -33,6 +34,8 @@ async function declare(): Promise<void> {
   await channel.assertExchange(exchange, 'topic', { durable: true });
   await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await channel.bindQueue(queue, exchange, 'bound');
+  await channel.assertQueue(ackQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.bindQueue(ackQueue, exchange, 'acks');
   await connection.close();
 }
 
@@ -72,7 +75,7 @@ afterAll(async () => {
   await nodeB.close();
   const connection = await amqp.connect(TEST_RABBITMQ_URL);
   const channel = await connection.createChannel();
-  for (const name of [queue, `${prefix}classic`]) await channel.deleteQueue(name);
+  for (const name of [queue, ackQueue, `${prefix}classic`]) await channel.deleteQueue(name);
   await channel.deleteExchange(exchange);
   await connection.close();
 });
@@ -216,5 +219,57 @@ describe('the batching consumer', () => {
     expect(Math.max(...batches)).toBeLessThanOrEqual(25);
     expect(batches.length).toBeLessThan(100);
     await consumer.stop(1_000);
+  });
+
+  it('acks out-of-order settlements without ever covering a delivery still in hand', async () => {
+    const inHand: Delivery[] = [];
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const consumer = createBatchingConsumer({
+      queue: ackQueue,
+      prefetch: 6,
+      // However the six arrive, every one is handed over while the others are held.
+      maxBatchSize: 6,
+      maxBatchesInFlight: 6,
+      logger: testLogger,
+      async handleBatch(batch: Delivery[]) {
+        // Redeliveries (the requeued one) are left unsettled: the channel's close gives them back.
+        inHand.push(...batch.filter((delivery) => !delivery.message.fields.redelivered));
+        await released;
+      },
+    });
+    const publisher = createConfirmedPublisher({ logger: testLogger, confirmTimeoutMs: 5_000 });
+    await connect([TEST_RABBITMQ_URL], async (model) => {
+      await publisher.attach(model);
+      await consumer.attach(model);
+    });
+    const sent = Array.from({ length: 6 }, () => message('acks'));
+    expect((await publisher.publish(sent)).every((outcome) => outcome.status === 'confirmed')).toBe(true);
+    await eventually(async () => inHand.length, (count) => count === 6, { what: 'all six deliveries in hand' });
+    const byId = (index: number) => inHand.find((delivery) => delivery.message.properties.messageId === sent[index]?.properties.messageId);
+    // Settled in this order; the fourth is never settled, so nothing after it may be covered by an ack up to it.
+    byId(5)?.ack();
+    byId(4)?.ack();
+    byId(1)?.requeue();
+    byId(0)?.ack();
+    byId(2)?.ack();
+    release();
+    await consumer.stop(1_000);
+
+    const left = await (async () => {
+      const connection = await amqp.connect(TEST_RABBITMQ_URL);
+      try {
+        const channel = await connection.createChannel();
+        await eventually(async () => (await channel.checkQueue(ackQueue)).messageCount, (count) => count >= 2, { what: 'the unsettled messages back on the queue' });
+        const ids: string[] = [];
+        for (let got = await channel.get(ackQueue, { noAck: true }); got !== false; got = await channel.get(ackQueue, { noAck: true })) {
+          ids.push(String(got.properties.messageId));
+        }
+        return ids.sort();
+      } finally {
+        await connection.close();
+      }
+    })();
+    expect(left).toEqual([sent[1]?.properties.messageId, sent[3]?.properties.messageId].sort());
   });
 });

@@ -1,6 +1,7 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../observability/logger.js';
 import { sleep } from '../lifecycle/sleep.js';
+import { createAckCoalescer, type AckCoalescer } from './ack-coalescer.js';
 import { createRecoveringChannel } from './recovering-channel.js';
 
 /** One message as the consumer sees it; settling it never throws. */
@@ -35,21 +36,8 @@ export interface BatchingConsumer {
   stop(graceMs: number): Promise<void>;
 }
 
-function settleQuietly(settle: () => void): void {
-  try {
-    settle();
-  } catch {
-    // The channel closed meanwhile: the broker redelivers the message.
-  }
-}
-
-function toDelivery(from: Channel, message: ConsumeMessage, isLive: () => boolean): Delivery {
-  return {
-    message,
-    ack: () => settleQuietly(() => from.ack(message)),
-    requeue: () => settleQuietly(() => from.nack(message, false, true)),
-    isLive,
-  };
+function toDelivery(acks: AckCoalescer, message: ConsumeMessage, isLive: () => boolean): Delivery {
+  return { message, ack: () => acks.ack(message), requeue: () => acks.requeue(message), isLive };
 }
 
 /**
@@ -64,6 +52,7 @@ export function createBatchingConsumer(options: BatchingConsumerOptions): Batchi
   const waiting: Delivery[] = [];
   const batches = new Set<Promise<void>>();
   const consumerTags = new WeakMap<Channel, string>();
+  const acksOf = new WeakMap<Channel, AckCoalescer>();
   let pumpScheduled = false;
 
   const channel = createRecoveringChannel<Channel>({
@@ -85,7 +74,13 @@ export function createBatchingConsumer(options: BatchingConsumerOptions): Batchi
       from.close().catch(() => undefined);
       return;
     }
-    waiting.push(toDelivery(from, message, () => channel.isCurrent(from)));
+    let acks = acksOf.get(from);
+    if (acks === undefined) {
+      acks = createAckCoalescer(from);
+      acksOf.set(from, acks);
+    }
+    acks.track(message);
+    waiting.push(toDelivery(acks, message, () => channel.isCurrent(from)));
     schedulePump();
   }
 
@@ -133,6 +128,9 @@ export function createBatchingConsumer(options: BatchingConsumerOptions): Batchi
       grace.abort();
       stopping.abort();
       await drain();
+      // Acks of the last batches are still waiting for the next turn of the event loop.
+      const last = channel.current();
+      if (last !== undefined) acksOf.get(last)?.flush();
       await channel.close();
     },
   };

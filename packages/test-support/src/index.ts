@@ -2,17 +2,8 @@ export { deleteTopology } from './broker-topology.js';
 export { databasesNamed, databaseUrlOn, dropDatabases, processIsAlive, withAdminClient } from './database-admin.js';
 export { consistently, eventually, HopelessWait, pause, type EventuallyOptions } from './eventually.js';
 export { freePort, freeStablePort } from './free-ports.js';
-export {
-  createServiceGroup,
-  makeLogDirectory,
-  type LaunchTable,
-  type ProcessExit,
-  type ServiceGroup,
-  type ServiceGroupOptions,
-  type ServiceProcess,
-  type ServiceRole,
-  type ServiceSpec,
-} from './service-group.js';
+export { createServiceGroup, makeLogDirectory, type LaunchTable, type ServiceGroup, type ServiceGroupOptions } from './service-group.js';
+export { type ProcessExit, type ServiceProcess, type ServiceRole, type ServiceSpec } from './service-process.js';
 export {
   addPipelineProcesses,
   addSystemProcess,

@@ -1,6 +1,7 @@
 import { ORDERS_EXCHANGE, type MessagingTopology } from '@orders/contracts';
 import { freePort, freeStablePort } from './free-ports.js';
-import type { ServiceGroup, ServiceProcess, ServiceRole } from './service-group.js';
+import type { ServiceGroup } from './service-group.js';
+import type { ServiceProcess, ServiceRole } from './service-process.js';
 
 export type BrokerRole = 'order_outbox_worker' | 'order_created_consumer';
 

@@ -17,3 +17,6 @@ export {
   type PipelineProcesses,
   type SystemWiring,
 } from './system-processes.js';
+export { histogramMean, scrapeMetrics } from './metrics-scrape.js';
+export { processesWithArgument, readCpuSeconds, readMemory } from './process-readings.js';
+export { createSystemCopies, type SystemCopies } from './system-copies.js';

@@ -115,6 +115,19 @@ async function stopIncarnation(incarnation: Incarnation, signal: NodeJS.Signals,
   }
 }
 
+async function waitForReady(member: ServiceProcess, incarnation: Incarnation, current: () => Incarnation | undefined, timeoutMs: number, signal?: AbortSignal) {
+  const url = `http://127.0.0.1:${incarnation.healthPort}/health/ready`;
+  await eventually(
+    async () => {
+      if (current() !== incarnation) throw new HopelessWait(`${member.label} exited while starting; its output:\n${member.recentOutput(20)}`);
+      return answersReady(url);
+    },
+    (status) => status === 200,
+    { timeoutMs, intervalMs: 50, what: `${member.label} to be ready at ${url}`, signal },
+  );
+  incarnation.ready = true;
+}
+
 /** One service of a group, started again and again: each start is an incarnation with a log file of its own. */
 export function createServiceProcess(spec: ServiceSpec, host: ProcessHost): ServiceProcess {
   let current: Incarnation | undefined;
@@ -184,18 +197,8 @@ export function createServiceProcess(spec: ServiceSpec, host: ProcessHost): Serv
       current = last = spawnIncarnation(environment);
     },
     async waitUntilReady(timeoutMs = 30_000, signal?: AbortSignal) {
-      const incarnation = current;
-      if (incarnation === undefined) throw new Error(`${spec.label} is not running`);
-      const url = `http://127.0.0.1:${incarnation.healthPort}/health/ready`;
-      await eventually(
-        async () => {
-          if (current !== incarnation) throw new HopelessWait(`${spec.label} exited while starting; its output:\n${member.recentOutput(20)}`);
-          return answersReady(url);
-        },
-        (status) => status === 200,
-        { timeoutMs, intervalMs: 50, what: `${spec.label} to be ready at ${url}`, signal },
-      );
-      incarnation.ready = true;
+      if (current === undefined) throw new Error(`${spec.label} is not running`);
+      await waitForReady(member, current, () => current, timeoutMs, signal);
     },
     async stop(signal, graceMs = 20_000) {
       if (current === undefined) throw new Error(`${spec.label} is not running`);

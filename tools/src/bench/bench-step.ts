@@ -1,38 +1,35 @@
-import type { BenchBroker } from './bench-broker.js';
-import type { BenchDatabases } from './bench-databases.js';
-import type { BenchSettings, PipelineTuning, StepId } from './bench-settings.js';
-import type { BenchSystem } from './bench-system.js';
+import type { StepId } from './bench-settings.js';
+import type { RunResources } from './bench-run.js';
 import type { FigureSpec, Measured } from './figures.js';
-import type { BacklogProbe } from './pipeline-backlog.js';
-import type { Progress } from './progress.js';
-import type { ResourceMonitor } from './resource-monitor.js';
+import { placeOrdersAsFastAsPossible, type HttpLoadResult } from './http-load.js';
+import { orderRequestBodies } from './order-events.js';
+import { placeOrdersAtRate, type PacedLoadResult } from './paced-load.js';
+import type { Backlog } from './pipeline-backlog.js';
 import type { LatencyChartInput, ThroughputChartInput } from './svg-charts.js';
 
-/** What every step gets: the running system, direct access to its stores, and a way to report progress. */
-export interface BenchContext {
-  /** The repository root: services run from their builds under it. */
-  root: string;
-  settings: BenchSettings;
-  tuning: PipelineTuning;
+/** What every step gets: the run's resources (bench-run.ts), its own abort signal, and the loads every step sends. */
+export interface BenchContext extends RunResources {
   /** Aborted by Ctrl-C, the run's time budget, or a service crashing during the step. */
   signal: AbortSignal;
-  system: BenchSystem;
-  databases: BenchDatabases;
-  broker: BenchBroker;
-  backlog: BacklogProbe;
-  progress: Progress;
-  monitor: ResourceMonitor;
-  /** The seeded customers' ids; orders and events are spread over them. */
-  customerIds: number[];
-  /** Numbers one step leaves for a later one (the sustained step compares itself with intake). */
-  shared: SharedFigures;
-  /** Pids outside the system that a step may compare with (the bare Node.js process). */
-  referencePid: number | undefined;
+  /** Closed-loop HTTP intake over `connections` for `seconds` (http-load.ts), progress under `label`. */
+  load(label: string, connections: number, seconds: number): Promise<HttpLoadResult>;
+  /** Open-loop HTTP intake at `rate` orders/s (paced-load.ts). */
+  paced(rate: number, seconds: number, onTick: (sent: number, created: number) => void): Promise<PacedLoadResult>;
+  /** Waits until the pipeline applied every order stored so far. */
+  drained(timeoutMs?: number, onProbe?: (backlog: Backlog) => void): Promise<Backlog>;
 }
 
-export interface SharedFigures {
-  httpIntakeRate?: number;
-  httpIntakeP99Ms?: number;
+export function stepContext(resources: RunResources, signal: AbortSignal): BenchContext {
+  const { system, progress } = resources;
+  const bodies = orderRequestBodies(resources.customerIds);
+  const onTick = (label: string) => (responses: number) => progress.update(`${label}: ${responses.toLocaleString('en-US')} responses`);
+  return {
+    ...resources,
+    signal,
+    load: (label, connections, seconds) => placeOrdersAsFastAsPossible({ baseUrl: system.orderServiceUrl, connections, seconds, bodies, signal, onTick: onTick(label) }),
+    paced: (rate, seconds, onTick) => placeOrdersAtRate({ baseUrl: system.orderServiceUrl, rate, seconds, bodies, signal, onTick }),
+    drained: (timeoutMs = 60_000, onProbe) => resources.backlog.waitUntilDrained(timeoutMs, signal, onProbe),
+  };
 }
 
 export interface StepResult {

@@ -4,41 +4,22 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export interface Environment {
-  date: string;
-  cpus: number;
-  cpuModel: string;
-  memoryGiB: number;
-  os: string;
-  node: string;
-  postgres: string;
-  rabbitmq: string;
-  commit: string | undefined;
-  /** Tracked files changed since the commit: the numbers are not the commit's alone. */
-  uncommittedChanges: boolean | undefined;
-  /** Service settings taken from the bench's own environment (OUTBOX_*, CONSUMER_*, …). */
-  tuning: Record<string, string>;
-}
-
 /** Read-only git queries; --no-optional-locks keeps status from rewriting the index. */
-async function gitState(root: string): Promise<{ commit: string | undefined; uncommittedChanges: boolean | undefined }> {
+async function gitState(root: string): Promise<{ commit?: string; uncommittedChanges?: boolean }> {
   try {
     const [head, status] = await Promise.all([
       run('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }),
       run('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=no'], { cwd: root }),
     ]);
+    // Tracked files changed since the commit: the numbers are not the commit's alone.
     return { commit: head.stdout.trim(), uncommittedChanges: status.stdout.trim() !== '' };
   } catch {
     return { commit: undefined, uncommittedChanges: undefined };
   }
 }
 
-export async function describeEnvironment(options: {
-  root: string;
-  postgres: string;
-  rabbitmq: string;
-  tuning: Record<string, string>;
-}): Promise<Environment> {
+/** The machine and versions a report was measured on; `tuning` is the service settings taken from the bench's environment. */
+export async function describeEnvironment(options: { root: string; postgres: string; rabbitmq: string; tuning: Record<string, string> }) {
   const cpus = os.cpus();
   return {
     date: new Date().toISOString(),
@@ -53,3 +34,5 @@ export async function describeEnvironment(options: {
     tuning: options.tuning,
   };
 }
+
+export type Environment = Awaited<ReturnType<typeof describeEnvironment>>;

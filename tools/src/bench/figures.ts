@@ -6,10 +6,8 @@
 export type Goal =
   /** value / baseline must reach this. */
   | { kind: 'ratio-at-least'; ratio: number }
-  /** value must not exceed this, in the figure's unit. */
-  | { kind: 'at-most'; limit: number }
-  /** value must reach this, in the figure's unit. */
-  | { kind: 'at-least'; limit: number }
+  /** value must not exceed (at-most) or must reach (at-least) this, in the figure's unit. */
+  | { kind: 'at-most' | 'at-least'; limit: number }
   | { kind: 'none' };
 
 export type Verdict = 'pass' | 'fail' | 'info' | 'not run' | 'error';
@@ -24,66 +22,49 @@ export interface FigureSpec {
   goalLabel?: string;
 }
 
+export const ratioAtLeast = (ratio: number): Goal => ({ kind: 'ratio-at-least', ratio });
+export const atMost = (limit: number): Goal => ({ kind: 'at-most', limit });
+export const atLeast = (limit: number): Goal => ({ kind: 'at-least', limit });
+export const NO_GOAL: Goal = { kind: 'none' };
+
+export function figure(id: string, title: string, unit: string, baselineLabel: string, goal: Goal, goalLabel?: string): FigureSpec {
+  return { id, title, unit, baselineLabel, goal, ...(goalLabel === undefined ? {} : { goalLabel }) };
+}
+
 export interface Measured {
   value: number | null;
   baseline: number | null;
   note?: string;
 }
 
-export interface Figure extends FigureSpec {
-  value: number | null;
-  baseline: number | null;
+export interface Figure extends FigureSpec, Measured {
   /** value / baseline; null when either is missing or the baseline is zero. */
   ratio: number | null;
   goalText: string;
   verdict: Verdict;
-  note?: string;
 }
 
 function goalText(spec: FigureSpec): string {
+  const goal = spec.goal;
   if (spec.goalLabel !== undefined) return spec.goalLabel;
-  switch (spec.goal.kind) {
-    case 'ratio-at-least':
-      return `≥ ${spec.goal.ratio} × baseline`;
-    case 'at-most':
-      return `≤ ${spec.goal.limit} ${spec.unit}`;
-    case 'at-least':
-      return `≥ ${spec.goal.limit.toLocaleString('en-US')} ${spec.unit}`;
-    case 'none':
-      return '—';
-  }
+  if (goal.kind === 'ratio-at-least') return `≥ ${goal.ratio} × baseline`;
+  return goal.kind === 'none' ? '—' : `${goal.kind === 'at-most' ? '≤' : '≥'} ${goal.limit.toLocaleString('en-US')} ${spec.unit}`;
 }
 
-function isNumber(value: number | null): value is number {
-  return value !== null && Number.isFinite(value);
+const isNumber = (value: number | null): value is number => value !== null && Number.isFinite(value);
+
+function verdictOf(goal: Goal, value: number, ratio: number | null): Verdict {
+  if (goal.kind === 'none' || (goal.kind === 'ratio-at-least' && ratio === null)) return 'info';
+  const met = goal.kind === 'ratio-at-least' ? (ratio ?? 0) >= goal.ratio : goal.kind === 'at-most' ? value <= goal.limit : value >= goal.limit;
+  return met ? 'pass' : 'fail';
 }
 
+/** A figure's value against its baseline and goal; a figure without a value failed with its step, or was not run. */
 export function judge(spec: FigureSpec, measured: Measured | undefined, stepState: 'ran' | 'not run' | 'error'): Figure {
-  const value = measured?.value ?? null;
-  const baseline = measured?.baseline ?? null;
+  const { value = null, baseline = null, note } = measured ?? {};
   const ratio = isNumber(value) && isNumber(baseline) && baseline !== 0 ? value / baseline : null;
-  let verdict: Verdict;
-  if (!isNumber(value)) {
-    verdict = stepState === 'ran' ? 'error' : stepState;
-  } else {
-    switch (spec.goal.kind) {
-      case 'ratio-at-least':
-        verdict = ratio === null ? 'info' : ratio >= spec.goal.ratio ? 'pass' : 'fail';
-        break;
-      case 'at-most':
-        verdict = value <= spec.goal.limit ? 'pass' : 'fail';
-        break;
-      case 'at-least':
-        verdict = value >= spec.goal.limit ? 'pass' : 'fail';
-        break;
-      case 'none':
-        verdict = 'info';
-        break;
-    }
-  }
-  const figure: Figure = { ...spec, value, baseline, ratio, goalText: goalText(spec), verdict };
-  if (measured?.note !== undefined) figure.note = measured.note;
-  return figure;
+  const verdict = isNumber(value) ? verdictOf(spec.goal, value, ratio) : stepState === 'ran' ? 'error' : stepState;
+  return { ...spec, value, baseline, ratio, goalText: goalText(spec), verdict, ...(note === undefined ? {} : { note }) };
 }
 
 /** A number in its unit, compact enough for a table cell. */
@@ -95,7 +76,5 @@ export function formatValue(value: number | null, unit: string): string {
 }
 
 export function formatRatio(ratio: number | null): string {
-  if (ratio === null) return '—';
-  const digits = ratio >= 100 ? 0 : ratio >= 0.1 ? 2 : 4;
-  return `${ratio.toFixed(digits)}×`;
+  return ratio === null ? '—' : `${ratio.toFixed(ratio >= 100 ? 0 : ratio >= 0.1 ? 2 : 4)}×`;
 }

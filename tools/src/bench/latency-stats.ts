@@ -1,58 +1,32 @@
-export interface Distribution {
-  count: number;
-  mean: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
+const ascending = (values: readonly number[]) => Array.from(Float64Array.from(values).sort());
 
 /** Nearest-rank percentile of an ascending array. */
-export function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
-  return sorted[rank] ?? Number.NaN;
-}
+const percentile = (sorted: readonly number[], fraction: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))] ?? Number.NaN;
 
-export function summarize(values: readonly number[]): Distribution {
-  const sorted = Float64Array.from(values).sort();
-  const list = Array.from(sorted);
-  const sum = list.reduce((total, value) => total + value, 0);
-  return {
-    count: list.length,
-    mean: list.length === 0 ? Number.NaN : sum / list.length,
-    min: list[0] ?? Number.NaN,
-    p50: percentile(list, 0.5),
-    p90: percentile(list, 0.9),
-    p99: percentile(list, 0.99),
-    p999: percentile(list, 0.999),
-    max: list[list.length - 1] ?? Number.NaN,
-  };
+export function summarize(values: readonly number[]) {
+  const sorted = ascending(values);
+  const at = (fraction: number) => percentile(sorted, fraction);
+  const mean = sorted.reduce((total, value) => total + value, 0) / sorted.length;
+  return { count: sorted.length, mean, min: sorted[0] ?? Number.NaN, p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: sorted.at(-1) ?? Number.NaN };
 }
+export type Distribution = ReturnType<typeof summarize>;
 
 /** Least-squares slope of y over x: how fast a sampled quantity grows. */
 export function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
-  if (points.length < 2) return 0;
-  const n = points.length;
-  const meanX = points.reduce((total, point) => total + point.x, 0) / n;
-  const meanY = points.reduce((total, point) => total + point.y, 0) / n;
-  let numerator = 0;
-  let denominator = 0;
-  for (const point of points) {
-    numerator += (point.x - meanX) * (point.y - meanY);
-    denominator += (point.x - meanX) ** 2;
-  }
-  return denominator === 0 ? 0 : numerator / denominator;
+  const mean = (of: (point: { x: number; y: number }) => number) => points.reduce((total, point) => total + of(point), 0) / points.length;
+  const meanX = mean((point) => point.x);
+  const meanY = mean((point) => point.y);
+  const denominator = points.length < 2 ? 0 : mean((point) => (point.x - meanX) ** 2);
+  return denominator === 0 ? 0 : mean((point) => (point.x - meanX) * (point.y - meanY)) / denominator;
 }
 
 export interface HistogramBin {
-  /** Lower edge, inclusive. */
+  /** Lower edge, inclusive; upper edge exclusive. */
   from: number;
-  /** Upper edge, exclusive; the last bin is open-ended ("and over"). */
   to: number;
   count: number;
+  /** The last bin may be open-ended ("and over"). */
   open: boolean;
 }
 
@@ -62,16 +36,11 @@ export interface HistogramBin {
  */
 export function histogram(values: readonly number[], bins = 40): HistogramBin[] {
   if (values.length === 0) return [];
-  const sorted = Array.from(Float64Array.from(values).sort());
-  const top = Math.max(1, percentile(sorted, 0.999) * 1.1);
-  const width = Math.max(1, Math.ceil(top / bins));
-  const result: HistogramBin[] = Array.from({ length: bins }, (_, index) => ({ from: index * width, to: (index + 1) * width, count: 0, open: false }));
+  const sorted = ascending(values);
+  const width = Math.max(1, Math.ceil(Math.max(1, percentile(sorted, 0.999) * 1.1) / bins));
+  const result = Array.from({ length: bins }, (_, index): HistogramBin => ({ from: index * width, to: (index + 1) * width, count: 0, open: false }));
   const tail: HistogramBin = { from: bins * width, to: Number.POSITIVE_INFINITY, count: 0, open: true };
-  for (const value of sorted) {
-    const bin = result[Math.floor(Math.max(0, value) / width)];
-    if (bin === undefined) tail.count += 1;
-    else bin.count += 1;
-  }
-  while (result.length > 1 && result[result.length - 1]?.count === 0) result.pop();
+  for (const value of sorted) (result[Math.floor(Math.max(0, value) / width)] ?? tail).count += 1;
+  while (result.length > 1 && result.at(-1)?.count === 0) result.pop();
   return tail.count > 0 ? [...result, tail] : result;
 }

@@ -1,5 +1,5 @@
-import type { ConsumeMessage } from 'amqplib';
 import type { OrderCreatedV1 } from '@orders/contracts';
+import type { ConsumeMessage } from '@orders/service-kit/broker';
 import type { BenchBroker } from './bench-broker.js';
 import { openPool } from './bench-databases.js';
 
@@ -9,11 +9,11 @@ import { openPool } from './bench-databases.js';
  * message acked after the commit. Same queue and prefetch as the real
  * consumer; what it lacks is batching.
  */
-export async function startNaiveConsumer(options: { broker: BenchBroker; customerUrl: string; prefetch: number; poolSize: number }) {
-  const pool = openPool(options.customerUrl, options.poolSize, 'orders-bench:naive-consumer');
-  const channel = await options.broker.createChannel();
+export async function startNaiveConsumer(broker: BenchBroker, customerUrl: string, prefetch: number, poolSize: number) {
+  const pool = openPool(customerUrl, poolSize, 'orders-bench:naive-consumer');
+  const channel = await broker.createChannel();
   channel.on('error', () => undefined);
-  await channel.prefetch(options.prefetch);
+  await channel.prefetch(prefetch);
   const inFlight = new Set<Promise<void>>();
   let failures = 0;
 
@@ -26,9 +26,7 @@ export async function startNaiveConsumer(options: { broker: BenchBroker; custome
         'insert into processed_order_events (event_id, order_id, customer_id, occurred_at) values ($1, $2, $3, $4) on conflict (event_id) do nothing',
         [event.event_id, event.order_id, event.customer_id, event.occurred_at],
       );
-      if (inserted.rowCount === 1) {
-        await client.query('update customers set orders_count = orders_count + 1, updated_at = now() where id = $1', [event.customer_id]);
-      }
+      if (inserted.rowCount === 1) await client.query('update customers set orders_count = orders_count + 1, updated_at = now() where id = $1', [event.customer_id]);
       await client.query('commit');
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
@@ -47,23 +45,17 @@ export async function startNaiveConsumer(options: { broker: BenchBroker; custome
     }
   }
 
-  const { consumerTag } = await channel.consume(
-    options.broker.topology.queue,
-    (message) => {
-      if (message === null) return;
-      const work: Promise<void> = applyOne(message)
-        .then(
-          () => settle(message, true),
-          () => {
-            failures += 1;
-            settle(message, false);
-          },
-        )
-        .finally(() => inFlight.delete(work));
-      inFlight.add(work);
-    },
-    { noAck: false },
-  );
+  const { consumerTag } = await channel.consume(broker.topology.queue, (message) => {
+    if (message === null) return;
+    const failed = () => {
+      failures += 1;
+      settle(message, false);
+    };
+    const work: Promise<void> = applyOne(message)
+      .then(() => settle(message, true), failed)
+      .finally(() => inFlight.delete(work));
+    inFlight.add(work);
+  });
 
   return {
     failures: () => failures,

@@ -17,23 +17,13 @@ export function orderCreatedMessage(event: OrderCreatedV1, traceparent: string |
 export function syntheticOrderCreatedMessages(count: number, firstOrderId: number, customerIds: readonly number[]): OutgoingMessage[] {
   const now = new Date();
   return Array.from({ length: count }, (_, index) => {
-    const event: OrderCreatedV1 = {
-      event_id: randomUUID(),
-      occurred_at: now.toISOString(),
-      order_id: firstOrderId + index,
-      customer_id: customerIds[index % customerIds.length] ?? 1,
-      product_name: 'Bench widget',
-      quantity: 1 + (index % 5),
-      price: 9.99,
-      status: 'pending',
-    };
+    const customer_id = customerIds[index % customerIds.length] ?? 1;
+    const event: OrderCreatedV1 = { event_id: randomUUID(), occurred_at: now.toISOString(), order_id: firstOrderId + index, customer_id, product_name: 'Bench widget', quantity: 1 + (index % 5), price: 9.99, status: 'pending' };
     return orderCreatedMessage(event, null, now);
   });
 }
 
 /** Request bodies for POST /api/v1/orders, one per customer, so orders spread over all of them. */
 export function orderRequestBodies(customerIds: readonly number[]): string[] {
-  return customerIds.map((customerId, index) =>
-    JSON.stringify({ customer_id: customerId, product_name: 'Bench widget', quantity: 1 + (index % 5), price: 9.99 }),
-  );
+  return customerIds.map((customer_id, index) => JSON.stringify({ customer_id, product_name: 'Bench widget', quantity: 1 + (index % 5), price: 9.99 }));
 }

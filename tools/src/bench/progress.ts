@@ -6,21 +6,20 @@
  */
 export function createProgress(stream: NodeJS.WriteStream = process.stderr) {
   const inPlace = stream.isTTY;
-  const everyMs = inPlace ? 200 : 10_000;
   let prefix = '';
   let stepStartedAt = 0;
   let lastWriteAt = 0;
   let open = false;
-
-  function write(text: string): void {
-    const elapsed = ((performance.now() - stepStartedAt) / 1000).toFixed(1);
-    const line = `${prefix}: ${text} (${elapsed} s)`;
-    if (inPlace) stream.write(`\r\u001b[2K${line.slice(0, (stream.columns || 120) - 1)}`);
-    else stream.write(`${line}\n`);
+  const closeLine = () => {
+    if (open) stream.write('\n');
+    open = false;
+  };
+  const write = (text: string) => {
+    const line = `${prefix}: ${text} (${secondsSince(stepStartedAt).toFixed(1)} s)`;
+    stream.write(inPlace ? `\r\u001b[2K${line.slice(0, (stream.columns || 120) - 1)}` : `${line}\n`);
     lastWriteAt = performance.now();
     open = inPlace;
-  }
-
+  };
   return {
     begin(index: number, total: number, title: string): void {
       prefix = `[${index}/${total}] ${title}`;
@@ -29,17 +28,15 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr) {
     },
     /** Throttled: call it as often as convenient. */
     update(text: string): void {
-      if (performance.now() - lastWriteAt >= everyMs) write(text);
+      if (performance.now() - lastWriteAt >= (inPlace ? 200 : 10_000)) write(text);
     },
     end(text: string): void {
       write(text);
-      if (open) stream.write('\n');
-      open = false;
+      closeLine();
     },
     /** A line of its own that stays (a warning, the cleanup), not a progress update. */
     say(text: string): void {
-      if (open) stream.write('\n');
-      open = false;
+      closeLine();
       stream.write(`${text}\n`);
     },
   };
@@ -48,6 +45,4 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr) {
 export type Progress = ReturnType<typeof createProgress>;
 
 /** Seconds since `startedAt` (a performance.now() reading). */
-export function secondsSince(startedAt: number): number {
-  return (performance.now() - startedAt) / 1000;
-}
+export const secondsSince = (startedAt: number): number => (performance.now() - startedAt) / 1000;

@@ -1,4 +1,4 @@
-import { readMemory } from './proc-stats.js';
+import { readMemory } from '@orders/test-support';
 
 export interface Watched {
   label: string;
@@ -18,8 +18,6 @@ export interface MemoryPeak {
   step: string;
 }
 
-const KB_PER_MB = 1024;
-
 /**
  * Samples the resident memory of every watched process a few times a second
  * for the whole run. It reads VmHWM (the kernel's own high-water mark), so a
@@ -29,25 +27,22 @@ const KB_PER_MB = 1024;
 export function createResourceMonitor(watched: () => Watched[], intervalMs = 250) {
   const peaks = new Map<string, MemoryPeak>();
   let step = 'setup';
-  let timer: NodeJS.Timeout | undefined;
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
 
   function sample(): void {
     for (const target of watched()) {
       const memory = readMemory(target.pid);
       if (memory === undefined) continue;
-      const peakMb = Math.max(memory.peakKb, memory.rssKb) / KB_PER_MB;
+      const peakMb = Math.max(memory.peakKb, memory.rssKb) / 1024;
       const known = peaks.get(target.group);
-      const startMb = known?.startMb ?? (target.ready ? memory.rssKb / KB_PER_MB : undefined);
+      const startMb = known?.startMb ?? (target.ready ? memory.rssKb / 1024 : undefined);
       if (known === undefined || peakMb > known.peakMb) peaks.set(target.group, { peakMb, startMb, label: target.label, step });
       else if (known.startMb === undefined) peaks.set(target.group, { ...known, startMb });
     }
   }
 
   return {
-    start(): void {
-      timer = setInterval(sample, intervalMs);
-      timer.unref();
-    },
     /** Peaks seen from here on are attributed to this step. */
     enterStep(name: string): void {
       sample();
@@ -58,9 +53,7 @@ export function createResourceMonitor(watched: () => Watched[], intervalMs = 250
       sample();
       clearInterval(timer);
     },
-    peaks(): Map<string, MemoryPeak> {
-      return new Map(peaks);
-    },
+    peaks: () => new Map(peaks),
   };
 }
 

@@ -1,29 +1,49 @@
-/**
- * Reads a service's Prometheus /metrics into metric name → summed value (over
- * all label sets), so a step can say where the time went (batch sizes and
- * durations) next to its figure. Never fails the step: a scrape that does
- * not answer gives an empty map.
- */
-export async function scrapeMetrics(port: number | undefined): Promise<Map<string, number>> {
-  const totals = new Map<string, number>();
-  if (port === undefined) return totals;
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
-    for (const line of (await response.text()).split('\n')) {
-      if (line.startsWith('#') || line.trim() === '') continue;
-      const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0];
-      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-      if (name !== undefined && Number.isFinite(value)) totals.set(name, (totals.get(name) ?? 0) + value);
-    }
-  } catch {
-    // The process may be stopping; the figures do not depend on it.
-  }
-  return totals;
+import { scrapeMetrics } from '@orders/test-support';
+import type { BenchSystem } from './bench-system.js';
+
+/** Counters each exposed by one role (worker, consumer, order_service), summed over all its running copies. */
+const COUNTERS = {
+  outboxBatches: 'outbox_batch_duration_seconds_count',
+  outboxPublished: 'outbox_events_published_total',
+  consumerBatches: 'order_events_batch_size_count',
+  consumerEvents: 'order_events_batch_size_sum',
+  orderWrites: 'order_write_batch_size_count',
+  ordersWritten: 'order_write_batch_size_sum',
+  writesRetried: 'order_write_batches_retried_total',
+  /** 503 overloaded answers of the admission control. */
+  shed: 'order_intake_shed_total',
+} as const;
+export type Counters = Record<keyof typeof COUNTERS, number>;
+
+/** The services' own /metrics: a step compares two readings to say where the time went, next to its figure. */
+export async function readCounters(system: BenchSystem): Promise<Counters> {
+  const scraped = await Promise.all(system.list().map((copy) => scrapeMetrics(system.metricsPort(copy.label))));
+  const sum = (name: string) => scraped.reduce((total, totals) => total + (totals.get(name) ?? 0), 0);
+  return Object.fromEntries(Object.entries(COUNTERS).map(([key, name]) => [key, sum(name)])) as Counters;
 }
 
-/** Mean of a Prometheus histogram: _sum / _count. */
-export function histogramMean(totals: Map<string, number>, name: string): number | undefined {
-  const sum = totals.get(`${name}_sum`);
-  const count = totals.get(`${name}_count`);
-  return sum === undefined || count === undefined || count === 0 ? undefined : sum / count;
+const per = (part: number, whole: number) => (whole > 0 ? part / whole : null);
+
+/**
+ * How the pipeline batched between two readings of the same (not restarted) processes: many tiny
+ * batches mean a transaction (and a WAL flush) per few orders, which is where a wake-up per commit costs.
+ */
+export function batchingBetween(before: Counters, after: Counters) {
+  const outboxBatches = after.outboxBatches - before.outboxBatches;
+  const consumerBatches = after.consumerBatches - before.consumerBatches;
+  const rowsPerOutboxBatch = per(after.outboxPublished - before.outboxPublished, outboxBatches);
+  return { outboxBatches, rowsPerOutboxBatch, consumerBatches, eventsPerConsumerBatch: per(after.consumerEvents - before.consumerEvents, consumerBatches) };
 }
+export type Batching = ReturnType<typeof batchingBetween>;
+
+export const describeBatching = ({ outboxBatches, rowsPerOutboxBatch, consumerBatches, eventsPerConsumerBatch }: Batching): string =>
+  `${outboxBatches} outbox batches of ${rowsPerOutboxBatch?.toFixed(1) ?? '—'} rows, ${consumerBatches} consumer batches of ${eventsPerConsumerBatch?.toFixed(1) ?? '—'} events`;
+
+/** What order_service's group commit did between two readings. */
+export function orderWritesBetween(before: Counters, after: Counters) {
+  const batches = after.orderWrites - before.orderWrites;
+  return { batches, ordersPerBatch: per(after.ordersWritten - before.ordersWritten, batches), retried: after.writesRetried - before.writesRetried };
+}
+
+export const describeOrderWrites = (writes: ReturnType<typeof orderWritesBetween>): string =>
+  `${writes.batches} statements of ${writes.ordersPerBatch?.toFixed(1) ?? '—'} orders on average, ${writes.retried} retried one by one`;

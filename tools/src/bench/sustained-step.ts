@@ -1,29 +1,18 @@
-import type { BenchContext, BenchStep, StepResult } from './bench-step.js';
-import { slope } from './latency-stats.js';
-import { orderRequestBodies } from './order-events.js';
-import { placeOrdersAtRate, type PacedLoadResult } from './paced-load.js';
-import { describeBacklog, type Backlog } from './pipeline-backlog.js';
 import { pause } from '@orders/test-support';
+import type { BenchContext, BenchStep, StepResult } from './bench-step.js';
+import { figure, NO_GOAL } from './figures.js';
+import { slope } from './latency-stats.js';
+import { fixed, table } from './markdown-table.js';
+import type { PacedLoadResult } from './paced-load.js';
+import { describeBacklog, type Backlog } from './pipeline-backlog.js';
 
 const SAMPLE_EVERY_MS = 500;
-
 /** The backlog may grow by at most this share of the offered rate… */
 const MAX_GROWTH_SHARE = 0.05;
 /** …and hold at most this many seconds of offered orders at the end of the step. */
 const MAX_BACKLOG_SECONDS = 1;
 
-interface LoadStep {
-  offered: number;
-  load: PacedLoadResult;
-  samples: Array<{ seconds: number; backlog: Backlog }>;
-  peakBacklog: number;
-  finalBacklog: Backlog;
-  growthPerSecond: number;
-  bounded: boolean;
-  keptUp: boolean;
-  held: boolean;
-  drainSeconds: number | null;
-}
+type Samples = Array<{ seconds: number; backlog: Backlog }>;
 
 /**
  * Bounded: over the last three quarters of the step (the first quarter is
@@ -32,103 +21,83 @@ interface LoadStep {
  * the API created at least 95 % of the offered orders and none had to be
  * held back. A step is held when both are true.
  */
-function judgeStep(offered: number, load: PacedLoadResult, samples: LoadStep['samples'], seconds: number) {
+function judgeStep(offered: number, load: PacedLoadResult, samples: Samples, seconds: number) {
   const settled = samples.filter((sample) => sample.seconds >= seconds / 4);
   const growthPerSecond = slope(settled.map((sample) => ({ x: sample.seconds, y: sample.backlog.unapplied })));
-  const finalBacklog = samples[samples.length - 1]?.backlog;
-  const bounded = finalBacklog !== undefined && growthPerSecond <= MAX_GROWTH_SHARE * offered && finalBacklog.unapplied <= MAX_BACKLOG_SECONDS * offered;
+  const final = samples.at(-1)?.backlog;
+  const bounded = final !== undefined && growthPerSecond <= MAX_GROWTH_SHARE * offered && final.unapplied <= MAX_BACKLOG_SECONDS * offered;
   const keptUp = load.achievedRate >= 0.95 * offered && load.skipped === 0;
   return { growthPerSecond, bounded, keptUp, held: bounded && keptUp };
 }
 
-async function runStep(context: BenchContext, offered: number): Promise<LoadStep> {
-  const { system, backlog, progress, signal, settings } = context;
+/** Samples the backlog every SAMPLE_EVERY_MS while the open-loop load runs, then waits for it to drain. */
+async function runStep(context: BenchContext, offered: number) {
+  const { backlog, progress, signal, settings } = context;
   const seconds = settings.sustained.seconds;
-  await backlog.waitUntilDrained(settings.sustained.drainDeadlineMs, signal);
+  await context.drained(settings.sustained.drainDeadlineMs);
   const watermark = await backlog.maxOrderId();
-  const samples: LoadStep['samples'] = [];
+  const samples: Samples = [];
   const startedAt = performance.now();
-  let loading = true;
-  // Read through a function: the load below flips it while this loop awaits.
-  const isLoading = () => loading;
+  // An object, not a boolean: the load below flips it while this loop awaits.
+  const state = { loading: true };
   const sampling = (async () => {
     do {
-      const seen = await backlog.read(watermark);
-      samples.push({ seconds: (performance.now() - startedAt) / 1000, backlog: seen });
-      if (isLoading()) await pause(SAMPLE_EVERY_MS, signal);
-    } while (isLoading());
+      samples.push({ seconds: (performance.now() - startedAt) / 1000, backlog: await backlog.read(watermark) });
+      if (state.loading) await pause(SAMPLE_EVERY_MS, signal);
+    } while (state.loading);
   })();
   // Awaited below; this only keeps an early failure from counting as unhandled meanwhile.
   sampling.catch(() => undefined);
   let load: PacedLoadResult;
   try {
-    load = await placeOrdersAtRate({
-      baseUrl: system.orderServiceUrl,
-      rate: offered,
-      seconds,
-      bodies: orderRequestBodies(context.customerIds),
-      signal,
-      onTick: (sent) => {
-        const last = samples[samples.length - 1]?.backlog.unapplied ?? 0;
-        progress.update(`${offered} orders/s: ${sent}/${offered * seconds} sent, backlog ${last}`);
-      },
-    });
+    load = await context.paced(offered, seconds, (sent) => progress.update(`${offered} orders/s: ${sent}/${offered * seconds} sent, backlog ${samples.at(-1)?.backlog.unapplied ?? 0}`));
   } finally {
-    loading = false;
+    state.loading = false;
     await sampling;
   }
   const verdict = judgeStep(offered, load, samples, seconds);
-  const finalBacklog = samples[samples.length - 1]?.backlog ?? (await backlog.read(watermark));
+  const finalBacklog = samples.at(-1)?.backlog ?? (await backlog.read(watermark));
   const drainStarted = performance.now();
   let drainSeconds: number | null = null;
   try {
-    await backlog.waitUntilDrained(settings.sustained.drainDeadlineMs, signal, (seen) =>
-      progress.update(`${offered} orders/s done; draining ${describeBacklog(seen)}`),
-    );
+    await context.drained(settings.sustained.drainDeadlineMs, (seen) => progress.update(`${offered} orders/s done; draining ${describeBacklog(seen)}`));
     drainSeconds = (performance.now() - drainStarted) / 1000;
   } catch (error) {
     signal.throwIfAborted();
     progress.say(`  ${offered} orders/s: the backlog did not drain in time (${(error as Error).message})`);
   }
-  return {
-    offered,
-    load,
-    samples,
-    peakBacklog: Math.max(0, ...samples.map((sample) => sample.backlog.unapplied)),
-    finalBacklog,
-    drainSeconds,
-    ...verdict,
-  };
+  const peakBacklog = Math.max(0, ...samples.map((sample) => sample.backlog.unapplied));
+  return { offered, load, samples, peakBacklog, finalBacklog, drainSeconds, ...verdict };
+}
+type LoadStep = Awaited<ReturnType<typeof runStep>>;
+
+function stepRow(step: LoadStep): Array<string | number> {
+  const end = step.finalBacklog;
+  const inConsumer = Math.max(0, end.unapplied - end.outboxPending - end.queued);
+  const yesNo = (flag: boolean) => (flag ? 'yes' : '**no**');
+  const drained = step.drainSeconds === null ? 'not in time' : `${step.drainSeconds.toFixed(1)} s`;
+  const endBacklog = `${end.unapplied} (${end.outboxPending} / ${end.queued} / ${inConsumer})`;
+  return [step.offered, fixed(step.load.achievedRate), fixed(step.load.latencyMs.p99, 1), step.peakBacklog, endBacklog, fixed(step.growthPerSecond, 1), drained, yesNo(step.keptUp), yesNo(step.bounded)];
 }
 
 export const sustainedStep: BenchStep = {
   id: 'sustained',
   title: 'sustained load',
-  figures: [
-    {
-      id: 'sustained.highest',
-      title: 'Highest sustained load (HTTP, end to end)',
-      unit: 'orders/s',
-      baselineLabel: 'closed-loop HTTP intake (intake step)',
-      goal: { kind: 'none' },
-    },
-  ],
+  figures: [figure('sustained.highest', 'Highest sustained load (HTTP, end to end)', 'orders/s', 'closed-loop HTTP intake (intake step)', NO_GOAL)],
 
   async run(context: BenchContext): Promise<StepResult> {
-    const { system, progress, signal, settings } = context;
-    await system.ensureStandard(signal);
+    const { progress, settings } = context;
+    await context.system.ensureStandard(context.signal);
     const steps: LoadStep[] = [];
     for (const offered of settings.sustained.rates) {
       const step = await runStep(context, offered);
       steps.push(step);
-      // Past a step that was not held the next, higher ones cannot be, and
-      // a backlog that did not drain would spill into them.
+      // Past a step that was not held the next, higher ones cannot be, and a backlog that did not drain would spill into them.
       if (!step.held || step.drainSeconds === null) break;
     }
     const skipped = settings.sustained.rates.slice(steps.length);
     const highest = Math.max(0, ...steps.filter((step) => step.held).map((step) => step.offered));
     progress.end(`highest held step ${highest} orders/s (${steps.map((step) => `${step.offered}: ${step.held ? 'held' : 'not held'}`).join(', ')})`);
-    const yesNo = (flag: boolean) => (flag ? 'yes' : '**no**');
     return {
       measured: { 'sustained.highest': { value: highest, baseline: context.shared.httpIntakeRate ?? null } },
       details: {
@@ -143,17 +112,10 @@ export const sustainedStep: BenchStep = {
           `three quarters of the step < ${MAX_GROWTH_SHARE * 100} % of the offered rate, and < ${MAX_BACKLOG_SECONDS} s of ` +
           'orders left at the end. Stepping stops after the first step not held.',
         '',
-        '| offered /s | achieved /s | p99 HTTP ms | peak backlog | end backlog (outbox / queue / consumer) | growth /s | drained in | kept up | bounded |',
-        '|---:|---:|---:|---:|---|---:|---:|---|---|',
-        ...steps.map((step) => {
-          const end = step.finalBacklog;
-          const inConsumer = Math.max(0, end.unapplied - end.outboxPending - end.queued);
-          return (
-            `| ${step.offered} | ${step.load.achievedRate.toFixed(0)} | ${step.load.latencyMs.p99.toFixed(1)} | ${step.peakBacklog} | ` +
-            `${end.unapplied} (${end.outboxPending} / ${end.queued} / ${inConsumer}) | ${step.growthPerSecond.toFixed(1)} | ` +
-            `${step.drainSeconds === null ? 'not in time' : `${step.drainSeconds.toFixed(1)} s`} | ${yesNo(step.keptUp)} | ${yesNo(step.bounded)} |`
-          );
-        }),
+        ...table(
+          'offered /s: | achieved /s: | p99 HTTP ms: | peak backlog: | end backlog (outbox / queue / consumer) | growth /s: | drained in: | kept up | bounded',
+          steps.map(stepRow),
+        ),
         ...(skipped.length > 0 ? ['', `Not run (a lower step was not held): ${skipped.join(', ')} orders/s.`] : []),
       ],
       charts: {

@@ -1,6 +1,8 @@
 import pg from 'pg';
-import type { Logger } from '@orders/service-kit';
+import { sleep, type Logger } from '@orders/service-kit';
 import { OUTBOX_WAKEUP_CHANNEL } from '@orders/contracts';
+import { createArrivalRate } from './claim-coalescing.js';
+import { hintDelayMs } from './hint-spacing.js';
 
 export interface OutboxWakeup {
   /** "New outbox rows were committed": wakes the outbox worker. Never waits, never throws. */
@@ -17,9 +19,10 @@ export const noOutboxWakeup: OutboxWakeup = { notify: () => undefined, close: as
  * its own, so no commit ever waits for it.
  *
  * Hints are coalesced: while one NOTIFY is on its way, any number of new
- * batches ask for one more, sent when it returns; under load the worker gets a
- * steady trickle of hints instead of one per batch. The hint needs no
- * durability (the worker's poll is the backstop), so its transaction commits
+ * batches ask for one more, sent when it returns (under load, no sooner than
+ * hint-spacing.ts allows); the worker gets a steady trickle of hints instead
+ * of one per batch. The hint needs no durability (the worker's poll is the
+ * backstop), so its transaction commits
  * without waiting for a WAL flush (synchronous_commit off), and the lock
  * PostgreSQL takes to order NOTIFY commits is held for microseconds.
  */
@@ -30,6 +33,8 @@ export function createOutboxWakeupSender(options: { url: string; logger: Logger 
   let wanted = false;
   let closed = false;
   let warned = false;
+  let lastSentAt = 0;
+  const requests = createArrivalRate();
 
   async function connect(): Promise<pg.Client | undefined> {
     const next = new pg.Client({ connectionString: options.url, application_name: 'order_service:outbox-wakeup', keepAlive: true });
@@ -53,6 +58,8 @@ export function createOutboxWakeupSender(options: { url: string; logger: Logger 
   async function send(): Promise<void> {
     sending = true;
     while (wanted && !closed) {
+      const wait = hintDelayMs(Date.now() - lastSentAt, requests.perSecond());
+      if (wait > 0) await sleep(wait);
       wanted = false;
       if (client === undefined) {
         connecting ??= connect().finally(() => (connecting = undefined));
@@ -61,6 +68,7 @@ export function createOutboxWakeupSender(options: { url: string; logger: Logger 
       }
       try {
         await client.query(`select pg_notify('${OUTBOX_WAKEUP_CHANNEL}', '')`);
+        lastSentAt = Date.now();
       } catch {
         const broken = client;
         client = undefined;
@@ -73,6 +81,7 @@ export function createOutboxWakeupSender(options: { url: string; logger: Logger 
   return {
     notify() {
       if (closed) return;
+      requests.record(1);
       wanted = true;
       if (!sending) void send();
     },

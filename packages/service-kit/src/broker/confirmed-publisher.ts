@@ -43,6 +43,36 @@ export interface ConfirmedPublisher {
   close(): Promise<void>;
 }
 
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/** The socket under an amqplib channel (amqplib keeps it as connection.stream; it does not type it). */
+function socketOf(channel: ConfirmChannel): Corkable | undefined {
+  const stream = (channel as unknown as { connection?: { stream?: Partial<Corkable> } }).connection?.stream;
+  return typeof stream?.cork === 'function' && typeof stream.uncork === 'function' ? (stream as Corkable) : undefined;
+}
+
+/**
+ * Holds the socket's writes while a batch is handed to amqplib, so its frames
+ * (three a message) leave in one write instead of one system call each.
+ * amqplib passes frames to the socket on a later turn: the channel's buffer
+ * signals "readable" on the next tick, and its multiplexer then writes on
+ * setImmediate. Uncorking from a tick queued after that signal runs after
+ * those writes; if amqplib ever changed its timing, the writes would only be
+ * less batched, never held: the uncork always comes.
+ */
+function corkedWhile<T>(channel: ConfirmChannel, work: () => T): T {
+  const socket = socketOf(channel);
+  socket?.cork();
+  try {
+    return work();
+  } finally {
+    if (socket !== undefined) process.nextTick(() => setImmediate(() => socket.uncork()));
+  }
+}
+
 /** A returned message is matched to its publish by message id, or by its bytes when it has none. */
 function sameMessage(returned: ConsumeMessage, message: OutgoingMessage): boolean {
   const id: unknown = returned.properties.messageId;
@@ -100,7 +130,7 @@ export function createConfirmedPublisher(options: ConfirmedPublisherOptions): Co
       const target = channel.current();
       if (target === undefined) return messages.map(() => ({ status: 'unconfirmed', error: 'no channel to the broker' }));
       const returned = returnedBy.get(target) ?? [];
-      const pending = messages.map((message) => publishOne(target, returned, message));
+      const pending = corkedWhile(target, () => messages.map((message) => publishOne(target, returned, message)));
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), options.confirmTimeoutMs);

@@ -33,6 +33,7 @@ export function testOutboxSettings(overrides: Partial<OrderServiceConfig['outbox
     wakeup: 'notify',
     pollIntervalMs: 200,
     coalesceMaxMs: 50,
+    coalesceTargetRows: 100,
     retentionDays: 7,
     idempotencyKeyRetentionHours: 24,
     retentionIntervalMs: 600_000,

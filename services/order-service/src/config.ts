@@ -41,6 +41,8 @@ export interface OrderServiceConfig extends ServiceSettings {
     pollIntervalMs: number;
     /** Under load (over 400 orders/s), how long the worker may let rows gather before a claim. */
     coalesceMaxMs: number;
+    /** The batch size that gathering aims at; it waits no longer than the rate needs to fill it. */
+    coalesceTargetRows: number;
     /** Published rows older than this are deleted. */
     retentionDays: number;
     /** Idempotency keys are honoured this long. */
@@ -108,6 +110,7 @@ export function loadConfig(env: Env, role: OrderServiceRole): Readonly<OrderServ
       wakeup: readChoice(env, 'OUTBOX_WAKEUP', ['notify', 'poll'] as const, 'notify'),
       pollIntervalMs: readInteger(env, 'OUTBOX_POLL_INTERVAL_MS', 1_000, { min: 1, max: 600_000 }),
       coalesceMaxMs: readInteger(env, 'OUTBOX_COALESCE_MAX_MS', 50, { min: 0, max: 1_000 }),
+      coalesceTargetRows: readInteger(env, 'OUTBOX_COALESCE_TARGET_ROWS', 100, { min: 1, max: 10_000 }),
       retentionDays: readInteger(env, 'OUTBOX_RETENTION_DAYS', 7, { min: 1, max: 3_650 }),
       idempotencyKeyRetentionHours: readInteger(env, 'IDEMPOTENCY_KEY_RETENTION_HOURS', 24, { min: 1, max: 87_600 }),
       retentionIntervalMs: readInteger(env, 'OUTBOX_RETENTION_INTERVAL_MS', 600_000, { min: 1_000, max: 86_400_000 }),

@@ -72,7 +72,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /** After a batch that was not full: wait for a hint (or the backstop poll), then let rows gather under load. */
   async function waitForWork(seen: number): Promise<void> {
     await wakeup.waitForChange(seen, settings.pollIntervalMs);
-    const gather = coalescingDelayMs(arrivals.perSecond(), { minRate: 400, targetRows: 100, maxMs: settings.coalesceMaxMs });
+    const gather = coalescingDelayMs(arrivals.perSecond(), { minRate: 400, targetRows: settings.coalesceTargetRows, maxMs: settings.coalesceMaxMs });
     if (gather <= 0) return;
     const now = Date.now();
     const claimAt = Math.max(now + gather, nextHotClaimAt);

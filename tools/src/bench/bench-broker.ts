@@ -1,7 +1,7 @@
 import { messagingTopology, type MessagingTopology } from '@orders/contracts';
 import { createLogger } from '@orders/service-kit';
-import { connectToBroker, type Channel, type ConfirmChannel, type Options } from '@orders/service-kit/broker';
-import { eventually } from '@orders/test-support';
+import { connectToBroker, createRecoveringChannel, type Channel, type ChannelModel, type ConfirmChannel, type Options } from '@orders/service-kit/broker';
+import { eventually, type EventuallyOptions } from '@orders/test-support';
 
 export interface OutgoingMessage {
   body: Buffer;
@@ -17,26 +17,19 @@ export const benchTopology = (runId: string): MessagingTopology => messagingTopo
  * touches names under the run's prefix.
  */
 export async function openBenchBroker(url: string, topology: MessagingTopology) {
+  // Errors only: checking a queue nobody declared yet closes the channel, which the layer logs as a warning and reopens.
+  const logger = createLogger({ name: 'orders-bench', level: 'error', pretty: false });
+  const admin = createRecoveringChannel({ purpose: 'bench admin', logger, open: (model) => model.createChannel() });
   let version = 'unknown';
-  const connection = await connectToBroker({
-    urls: [url],
-    connectionName: 'orders-bench',
-    // Errors only: checking a queue nobody declared yet closes the channel, which the layer would log as a warning.
-    logger: createLogger({ name: 'orders-bench', level: 'error', pretty: false }),
-    setup: async (model) => {
-      version = model.connection.serverProperties.version;
-    },
-  });
-  let admin: Channel | undefined;
-  // A failed check (a queue that does not exist) closes the channel: open a new one next time.
+  const setup = async (model: ChannelModel) => {
+    version = model.connection.serverProperties.version;
+    await admin.attach(model);
+  };
+  const connection = await connectToBroker({ urls: [url], connectionName: 'orders-bench', logger, setup });
   async function adminChannel(): Promise<Channel> {
-    if (admin !== undefined) return admin;
-    const channel = await connection.createChannel();
-    channel.on('error', () => undefined);
-    channel.on('close', () => {
-      if (admin === channel) admin = undefined;
-    });
-    return (admin = channel);
+    const channel = (await admin.waitUntilOpen(5_000)) ? admin.current() : undefined;
+    if (channel === undefined) throw new Error('no RabbitMQ channel for the bench');
+    return channel;
   }
   async function depth(queue: string): Promise<number> {
     try {
@@ -46,6 +39,15 @@ export async function openBenchBroker(url: string, topology: MessagingTopology) 
     }
   }
   const queueDepth = () => depth(topology.queue);
+  /** Polls the queue's depth (free for the system under test) until `accept`; false at the deadline, thrown on abort. */
+  const watchDepth = (accept: (depth: number) => boolean, options: EventuallyOptions<number> & { signal: AbortSignal }) =>
+    eventually(queueDepth, accept, options).then(
+      () => true,
+      () => {
+        options.signal.throwIfAborted();
+        return false;
+      },
+    );
 
   return {
     version: () => version,
@@ -64,13 +66,15 @@ export async function openBenchBroker(url: string, topology: MessagingTopology) 
       await channel.purgeQueue(topology.deadLetterQueue);
     },
     /** Waits until the queue holds `count` messages: a publish confirm does not promise the count is visible yet. */
-    waitForDepth: (count: number, signal: AbortSignal, timeoutMs: number) =>
-      eventually(queueDepth, (seen) => seen === count, { timeoutMs, intervalMs: 50, signal }).catch(() => {
-        signal.throwIfAborted();
-        return queueDepth();
-      }),
+    waitForDepth: async (count: number, signal: AbortSignal, timeoutMs: number) =>
+      (await watchDepth((seen) => seen === count, { timeoutMs, intervalMs: 50, signal })) ? count : queueDepth(),
+    watchDepth,
     createChannel: () => connection.createChannel(),
-    close: () => connection.close().catch(() => undefined),
+    // The channel first: closing it after its connection would wait for an answer that never comes.
+    async close(): Promise<void> {
+      await admin.close();
+      await connection.close().catch(() => undefined);
+    },
   };
 }
 

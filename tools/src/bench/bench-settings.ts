@@ -78,3 +78,4 @@ export function parseCommandLine(args: readonly string[]) {
   // Only a full run of every step refreshes docs/benchmarks/latest.md; a profiled run is slower, so never.
   return { settings: quick ? QUICK : FULL, steps, writeDocs: !quick && !profile && steps.length === STEP_IDS.length, profile, help };
 }
+export type CommandLine = ReturnType<typeof parseCommandLine>;

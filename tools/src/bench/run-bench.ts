@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommandLine, USAGE, UsageError } from './bench-settings.js';
+import { parseCommandLine, USAGE, UsageError, type CommandLine } from './bench-settings.js';
 import type { BenchStep } from './bench-step.js';
 import { assembleReport, cleanUp, describeError, recover, runSteps, setUp, type Resources, type StepControl } from './bench-run.js';
 import { consumerDrainStep } from './consumer-drain-step.js';
@@ -8,10 +8,10 @@ import type { Environment } from './environment.js';
 import { intakeStep } from './intake-step.js';
 import { latencyStep } from './latency-step.js';
 import { memoryStep } from './memory-step.js';
-import type { StepOutcome } from './markdown-report.js';
+import type { BenchReport, StepOutcome } from './markdown-report.js';
 import { outboxDrainStep } from './outbox-drain-step.js';
 import { overloadStep } from './overload-step.js';
-import { createProgress, secondsSince } from './progress.js';
+import { createProgress } from './progress.js';
 import { fileStamp, formatTable, writeReports } from './report-writer.js';
 import { sustainedStep } from './sustained-step.js';
 import { wakeupStep } from './wakeup-step.js';
@@ -44,18 +44,13 @@ function onInterrupt(run: AbortController, resources: Resources, say: (text: str
   return state;
 }
 
-async function main(): Promise<number> {
-  let commandLine;
-  try {
-    commandLine = parseCommandLine(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (commandLine.help) return (process.stdout.write(`${USAGE}\n`), 0);
+/** Runs the selected steps between setup and cleanup, then writes the reports; the exit code. */
+async function runBench(commandLine: CommandLine): Promise<number> {
   const { settings } = commandLine;
-  const [runId, progress, run, startedAt, began] = [String(process.pid), createProgress(), new AbortController(), new Date(), performance.now()];
+  const runId = String(process.pid);
+  const progress = createProgress();
+  const run = new AbortController();
+  const startedAt = new Date();
   const profileDir = commandLine.profile ? path.join(ROOT, 'bench-results', `profiles-${fileStamp(startedAt.toISOString())}`) : undefined;
   const selected = STEPS.filter((step) => commandLine.steps.includes(step.id));
   const problems: string[] = [];
@@ -72,31 +67,47 @@ async function main(): Promise<number> {
     problems.push(`${description}; last output: ${recentOutput.split('\n').join(' | ')}`);
     control.current.step?.abort(new Error(description));
   };
-
   let environment: Environment | undefined;
   let outcomes: StepOutcome[] = [];
+  let setupError: string | undefined;
   try {
     progress.say(`orders bench, ${settings.mode} run (id ${runId}): ${selected.map((step) => step.id).join(', ')}`);
     const ready = await setUp({ root: ROOT, runId, settings, profileDir, progress, signal: run.signal, onCrash }, resources);
     environment = ready.environment;
     outcomes = await runSteps(selected, ready.resources, control);
   } catch (error) {
-    problems.push(`setup: ${describeError(run.signal.aborted ? run.signal.reason : error)}`);
-    progress.say(`the bench could not run: ${problems.at(-1)?.slice('setup: '.length) ?? ''}`);
+    setupError = describeError(run.signal.aborted ? run.signal.reason : error);
+    progress.say(`the bench could not run: ${setupError}`);
   } finally {
     await cleanUp(resources, runId, progress);
   }
-
   if (environment === undefined) return state.interrupted ? 130 : 1;
-  const head = { mode: settings.mode, runId, startedAt: startedAt.toISOString(), seconds: secondsSince(began), environment, problems, logLines: resources.system?.outputCounts() ?? {} };
-  const report = assembleReport(head, selected, outcomes);
+  const logLines = resources.system?.outputCounts() ?? {};
+  const head = { mode: settings.mode, runId, startedAt: startedAt.toISOString(), seconds: (Date.now() - startedAt.getTime()) / 1000, environment, logLines };
+  const report = assembleReport({ ...head, problems: setupError === undefined ? problems : [...problems, `setup: ${setupError}`] }, selected, outcomes);
+  const complete = setupError === undefined && report.steps.every((step) => step.state === 'ran');
+  await publish(report, commandLine.writeDocs && complete, profileDir);
+  return state.interrupted ? 130 : complete ? 0 : 1;
+}
+
+async function publish(report: BenchReport, writeDocs: boolean, profileDir: string | undefined): Promise<void> {
   process.stdout.write(`\n${formatTable(report)}`);
-  const complete = !problems.some((problem) => problem.startsWith('setup: ')) && report.steps.every((step) => step.state === 'ran');
-  const written = await writeReports(report, { root: ROOT, writeDocs: commandLine.writeDocs && complete });
+  const written = await writeReports(report, { root: ROOT, writeDocs });
   process.stdout.write(`\nwritten: ${written.join(', ')}\n`);
   if (profileDir !== undefined) process.stdout.write(`CPU profiles of the services: ${path.relative(ROOT, profileDir)}/\n`);
-  if (state.interrupted) return 130;
-  return complete ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  try {
+    const commandLine = parseCommandLine(process.argv.slice(2));
+    if (!commandLine.help) return await runBench(commandLine);
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
 }
 
 process.exit(await main());

@@ -99,7 +99,7 @@ async function drainWithWorkers(context: BenchContext, workers: number, rows: Pr
   await Promise.all(labels.map((label) => system.stop(label)));
   const batchMeans = metrics.flatMap((series) => histogramMean(series, 'outbox_batch_duration_seconds') ?? []);
   // The largest worker's resident memory and V8 heap right after the drain, in MB.
-  const largest = (name: string) => Math.max(...metrics.map((series) => series.get(name) ?? Number.NaN)) / (1024 * 1024);
+  const largest = (name: string) => Math.max(...metrics.flatMap((series) => series.get(name) ?? [])) / (1024 * 1024);
   const [published, seconds] = [rows.count - final.pending, (final.now_ms - startMs) / 1000];
   const drain = { workers, published, seconds, rate: published / seconds, complete: final.pending === 0, routed: await broker.queueDepth() };
   return {

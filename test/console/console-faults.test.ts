@@ -82,7 +82,11 @@ describe('ops_console when a dependency is down', () => {
   });
 
   it('says so when the queues are not declared yet, and keeps its broker connection', async () => {
-    const bare = await startConsole({ orderDatabaseUrl: databases.orderDatabaseUrl, customerDatabaseUrl: databases.customerDatabaseUrl, topology: isolatedTopology() });
+    const bare = await startConsole({
+      orderDatabaseUrl: databases.orderDatabaseUrl,
+      customerDatabaseUrl: databases.customerDatabaseUrl,
+      topology: isolatedTopology(),
+    });
     try {
       const overview = await consoleRequest<{ problems: string[]; broker: { connected: boolean } }>(bare.url, 'GET', '/api/overview');
       expect(overview.body.problems.join(' ')).toMatch(/does not exist yet; start order_created_consumer/);

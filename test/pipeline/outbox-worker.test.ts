@@ -182,7 +182,11 @@ describe('the outbox worker', () => {
       [label],
     );
     const deliveries = await countDeliveries(topology);
-    const worker = await startTestWorker({ databaseUrl: databases.orderDatabaseUrl, topology, outbox: { maxAttempts: 2, backoffBaseMs: 20, backoffMaxMs: 50 } });
+    const worker = await startTestWorker({
+      databaseUrl: databases.orderDatabaseUrl,
+      topology,
+      outbox: { maxAttempts: 2, backoffBaseMs: 20, backoffMaxMs: 50 },
+    });
     try {
       await eventually(() => outboxState(orderDb, label), (state) => state.published === 1 && state.dead === 1, { what: 'one published, one dead' });
       const { rows } = await orderDb.query<{ last_error: string }>(

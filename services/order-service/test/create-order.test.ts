@@ -67,7 +67,13 @@ describe('POST /api/v1/orders', () => {
     expect(response.body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect(response.headers.get('location')).toBe(`/api/v1/orders/${response.body.id}`);
 
-    const { rows } = await orderDb.query<{ event_id: string; event_type: string; payload: Record<string, unknown>; published_at: Date | null; attempts: number }>(
+    const { rows } = await orderDb.query<{
+      event_id: string;
+      event_type: string;
+      payload: Record<string, unknown>;
+      published_at: Date | null;
+      attempts: number;
+    }>(
       'select event_id, event_type, payload, published_at, attempts from outbox_events where aggregate_id = $1',
       [response.body.id],
     );

@@ -67,7 +67,10 @@ export function registerReconcileRoutes(
         security,
         body: RepairSelectorSchema,
         response: {
-          200: Type.Object({ republished: Type.Integer(), customers: Type.Array(Type.Object({ customer_id: Type.Integer(), outcome: Type.String() }, { additionalProperties: true })) }),
+          200: Type.Object({
+            republished: Type.Integer(),
+            customers: Type.Array(Type.Object({ customer_id: Type.Integer(), outcome: Type.String() }, { additionalProperties: true })),
+          }),
           ...errorResponses(401, 404, 415, 422, 503),
         },
       },

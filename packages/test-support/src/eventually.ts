@@ -41,7 +41,11 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
     }
     if (Date.now() > deadline) {
       const seen =
-        lastError instanceof Error ? lastError.message : last !== undefined && options.describe ? options.describe(last.value) : JSON.stringify(lastError ?? last?.value);
+        lastError instanceof Error
+          ? lastError.message
+          : last !== undefined && options.describe
+            ? options.describe(last.value)
+            : JSON.stringify(lastError ?? last?.value);
       throw new Error(`timed out waiting for ${options.what ?? 'condition'}; last seen: ${seen}`);
     }
     await pause(options.intervalMs ?? 20, options.signal);

@@ -115,7 +115,13 @@ async function stopIncarnation(incarnation: Incarnation, signal: NodeJS.Signals,
   }
 }
 
-async function waitForReady(member: ServiceProcess, incarnation: Incarnation, current: () => Incarnation | undefined, timeoutMs: number, signal?: AbortSignal) {
+async function waitForReady(
+  member: ServiceProcess,
+  incarnation: Incarnation,
+  current: () => Incarnation | undefined,
+  timeoutMs: number,
+  signal?: AbortSignal,
+) {
   const url = `http://127.0.0.1:${incarnation.healthPort}/health/ready`;
   await eventually(
     async () => {

@@ -15,9 +15,15 @@ export function createSystemCopies(group: ServiceGroup, wiring: SystemWiring, no
   const running = () => [...members.values()].filter((member) => member.isRunning());
   const isVariant = (member: ServiceProcess) => member.label !== member.role || Object.keys(variantEnv.get(member.label) ?? {}).length > 0;
 
-  async function start(role: ServiceRole, signal?: AbortSignal, options: { label?: string; env?: Record<string, string> } = {}): Promise<ServiceProcess> {
+  async function start(
+    role: ServiceRole,
+    signal?: AbortSignal,
+    options: { label?: string; env?: Record<string, string> } = {},
+  ): Promise<ServiceProcess> {
     const label = options.label ?? role;
-    const member = members.get(label) ?? addSystemProcess(group, wiring, { role, label, env: () => variantEnv.get(label) ?? {}, nodeOptions: () => nodeOptions(label) });
+    const member =
+      members.get(label) ??
+      addSystemProcess(group, wiring, { role, label, env: () => variantEnv.get(label) ?? {}, nodeOptions: () => nodeOptions(label) });
     members.set(label, member);
     variantEnv.set(label, options.env ?? {});
     await member.start();
@@ -42,7 +48,8 @@ export function createSystemCopies(group: ServiceGroup, wiring: SystemWiring, no
     async ensureStandard(signal?: AbortSignal, wanted: readonly ServiceRole[] = START_ORDER.flat()): Promise<void> {
       await stopEach(running().filter(isVariant));
       for (const roles of START_ORDER) {
-        await Promise.all(roles.filter((role) => wanted.includes(role) && members.get(role)?.isRunning() !== true).map((role) => start(role, signal)));
+        const missing = roles.filter((role) => wanted.includes(role) && members.get(role)?.isRunning() !== true);
+        await Promise.all(missing.map((role) => start(role, signal)));
       }
     },
     running,

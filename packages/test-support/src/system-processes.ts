@@ -34,7 +34,12 @@ async function environmentOf(wiring: SystemWiring, role: ServiceRole): Promise<{
     return { env: { ...common, PORT: port, DATABASE_URL: wiring.customerDatabaseUrl }, healthPort: wiring.customerServicePort };
   }
   if (role === 'order_service') {
-    const env = { ...common, PORT: String(wiring.orderServicePort), DATABASE_URL: wiring.orderDatabaseUrl, CUSTOMER_SERVICE_URL: customerServiceUrl(wiring) };
+    const env = {
+      ...common,
+      PORT: String(wiring.orderServicePort),
+      DATABASE_URL: wiring.orderDatabaseUrl,
+      CUSTOMER_SERVICE_URL: customerServiceUrl(wiring),
+    };
     return { env, healthPort: wiring.orderServicePort };
   }
   // A fresh ops port each start: the old one may not be free yet after a kill.

@@ -1,6 +1,13 @@
 import { messagingTopology, type MessagingTopology } from '@orders/contracts';
 import { createLogger } from '@orders/service-kit';
-import { connectToBroker, createRecoveringChannel, type Channel, type ChannelModel, type ConfirmChannel, type Options } from '@orders/service-kit/broker';
+import {
+  connectToBroker,
+  createRecoveringChannel,
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type Options,
+} from '@orders/service-kit/broker';
 import { eventually, type EventuallyOptions } from '@orders/test-support';
 
 export interface OutgoingMessage {
@@ -58,8 +65,12 @@ export async function openBenchBroker(url: string, topology: MessagingTopology) 
      * Publishes with confirms, never more than `window` unconfirmed at once: the plain way to publish
      * reliably, and the worker's baseline, so plain amqplib on purpose. Persistent and mandatory like the worker's messages.
      */
-    publishWindowed: async (messages: readonly OutgoingMessage[], window: number, signal: AbortSignal, onProgress: (confirmed: number) => void) =>
-      publishWindowed(await connection.createConfirmChannel(), topology, { messages, window, signal, onProgress }),
+    publishWindowed: async (
+      messages: readonly OutgoingMessage[],
+      window: number,
+      signal: AbortSignal,
+      onProgress: (confirmed: number) => void,
+    ) => publishWindowed(await connection.createConfirmChannel(), topology, { messages, window, signal, onProgress }),
     async purge(): Promise<void> {
       const channel = await adminChannel();
       await channel.purgeQueue(topology.queue);

@@ -7,7 +7,11 @@ const run = promisify(execFile);
 
 /** Every bench database starts with this, then the owning run's id (its pid), so leftovers can be traced. */
 const PREFIX = 'orders_bench_';
-const namesOf = (runId: string) => ({ order: `${PREFIX}${runId}_order`, customer: `${PREFIX}${runId}_customer`, scratch: `${PREFIX}${runId}_scratch` });
+const namesOf = (runId: string) => ({
+  order: `${PREFIX}${runId}_order`,
+  customer: `${PREFIX}${runId}_customer`,
+  scratch: `${PREFIX}${runId}_scratch`,
+});
 
 /** A pool whose idle-connection errors are heard: a database dropped WITH (FORCE) at cleanup must not crash the run. */
 export function openPool(connectionString: string, max: number, applicationName: string): pg.Pool {
@@ -18,7 +22,8 @@ export function openPool(connectionString: string, max: number, applicationName:
 
 async function runSetup(root: string, entry: string, url: string): Promise<void> {
   try {
-    await run(process.execPath, [entry], { cwd: root, env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', LOG_PRETTY: 'false' }, timeout: 60_000 });
+    const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', LOG_PRETTY: 'false' };
+    await run(process.execPath, [entry], { cwd: root, env, timeout: 60_000 });
   } catch (error) {
     throw new Error(`${entry} failed: ${(error as { stderr?: string }).stderr?.trim() || (error as Error).message}`);
   }
@@ -34,9 +39,15 @@ async function runSetup(root: string, entry: string, url: string): Promise<void>
 export async function createBenchDatabases(root: string, adminUrl: string, runId: string) {
   const names = namesOf(runId);
   await dropBenchDatabases(adminUrl, runId);
-  const [orderUrl, customerUrl, scratchOrderUrl] = [names.order, names.customer, names.scratch].map((name) => databaseUrlOn(adminUrl, name)) as [string, string, string];
+  const orderUrl = databaseUrlOn(adminUrl, names.order);
+  const customerUrl = databaseUrlOn(adminUrl, names.customer);
+  const scratchOrderUrl = databaseUrlOn(adminUrl, names.scratch);
   const orderSetup = 'services/order-service/dist/db/setup.js';
-  await Promise.all([runSetup(root, orderSetup, orderUrl), runSetup(root, 'services/customer-service/dist/db/setup.js', customerUrl), runSetup(root, orderSetup, scratchOrderUrl)]);
+  await Promise.all([
+    runSetup(root, orderSetup, orderUrl),
+    runSetup(root, 'services/customer-service/dist/db/setup.js', customerUrl),
+    runSetup(root, orderSetup, scratchOrderUrl),
+  ]);
   const order = openPool(orderUrl, 4, 'orders-bench');
   const customer = openPool(customerUrl, 4, 'orders-bench');
   return { orderUrl, customerUrl, scratchOrderUrl, order, customer, close: () => Promise.all([order.end(), customer.end()]) };
@@ -44,7 +55,8 @@ export async function createBenchDatabases(root: string, adminUrl: string, runId
 
 export type BenchDatabases = Awaited<ReturnType<typeof createBenchDatabases>>;
 
-export const dropBenchDatabases = (adminUrl: string, runId: string): Promise<void> => dropDatabases(adminUrl, Object.values(namesOf(runId)));
+export const dropBenchDatabases = (adminUrl: string, runId: string): Promise<void> =>
+  dropDatabases(adminUrl, Object.values(namesOf(runId)));
 
 /** Run ids that own bench databases right now. */
 export async function benchRunsWithDatabases(adminUrl: string): Promise<string[]> {

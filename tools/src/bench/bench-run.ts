@@ -51,15 +51,32 @@ export async function setUp(run: RunOptions, held: Resources) {
     rabbitUrl: RABBITMQ_URL,
     topology,
     internalApiKey: `bench-${runId}-${Math.random().toString(36).slice(2)}`,
-    marker, profileDir: run.profileDir, onCrash: run.onCrash,
+    marker,
+    profileDir: run.profileDir,
+    onCrash: run.onCrash,
   }));
-  const reference = (held.reference = spawn(process.execPath, ['-e', 'setInterval(() => {}, 2 ** 30)', '--', marker], { stdio: 'ignore', detached: true }));
-  const environment = await describeEnvironment({ root, postgres: await postgresVersion(databases.order), rabbitmq: broker.version(), tuning: tuningFromEnvironment(process.env) });
-  const customerIds = (await databases.customer.query<{ id: number }>('select id::int as id from customers order by id')).rows.map((row) => row.id);
+  const idleLoop = ['-e', 'setInterval(() => {}, 2 ** 30)', '--', marker];
+  const reference = (held.reference = spawn(process.execPath, idleLoop, { stdio: 'ignore', detached: true }));
+  const environment = await describeEnvironment({
+    root,
+    postgres: await postgresVersion(databases.order),
+    rabbitmq: broker.version(),
+    tuning: tuningFromEnvironment(process.env),
+  });
+  const { rows } = await databases.customer.query<{ id: number }>('select id::int as id from customers order by id');
+  const customerIds = rows.map((row) => row.id);
   const bare = reference.pid === undefined ? [] : [{ label: 'bare_node', group: 'bare_node', pid: reference.pid, ready: true }];
-  const monitor = createResourceMonitor(() => [...system.list().map(({ label, role, pid, ready }) => ({ label, group: role, pid, ready })), ...bare]);
+  const services = () => system.list().map(({ label, role, pid, ready }) => ({ label, group: role, pid, ready }));
+  const monitor = createResourceMonitor(() => [...services(), ...bare]);
   const resources = {
-    root, settings: run.settings, tuning: pipelineTuning(process.env), system, databases, broker, progress, monitor,
+    root,
+    settings: run.settings,
+    tuning: pipelineTuning(process.env),
+    system,
+    databases,
+    broker,
+    progress,
+    monitor,
     backlog: createBacklogProbe(databases, broker, customerIds),
     /** The seeded customers' ids; orders and events are spread over them. */
     customerIds,
@@ -108,9 +125,17 @@ export async function runSteps(steps: readonly BenchStep[], resources: RunResour
 }
 
 /** Every selected step's figures, judged; a step that did not run reports its figures as such. */
-export function assembleReport(run: Omit<BenchReport, 'figures' | 'steps'>, steps: readonly BenchStep[], outcomes: readonly StepOutcome[]): BenchReport {
-  const outcomeOf = (step: BenchStep) => outcomes.find((outcome) => outcome.id === step.id) ?? { id: step.id, title: step.title, state: 'not run' as const, seconds: 0 };
-  const figures = steps.flatMap((step) => step.figures.map((spec) => judge(spec, outcomeOf(step).result?.measured[spec.id], outcomeOf(step).state)));
+export function assembleReport(
+  run: Omit<BenchReport, 'figures' | 'steps'>,
+  steps: readonly BenchStep[],
+  outcomes: readonly StepOutcome[],
+): BenchReport {
+  const outcomeOf = (step: BenchStep) =>
+    outcomes.find((outcome) => outcome.id === step.id) ?? { id: step.id, title: step.title, state: 'not run' as const, seconds: 0 };
+  const figures = steps.flatMap((step) => {
+    const outcome = outcomeOf(step);
+    return step.figures.map((spec) => judge(spec, outcome.result?.measured[spec.id], outcome.state));
+  });
   const { problems, logLines, ...head } = run;
   return { ...head, figures, steps: steps.map(outcomeOf), problems, logLines };
 }

@@ -40,7 +40,11 @@ const QUICK: BenchSettings = {
  */
 export function pipelineTuning(env: NodeJS.ProcessEnv) {
   const integer = (name: string, fallback: number) => (/^\d+$/.test(env[name]?.trim() ?? '') ? Number(env[name]) : fallback);
-  return { outboxBatchSize: integer('OUTBOX_BATCH_SIZE', 500), outboxConcurrency: integer('OUTBOX_CONCURRENCY', 2), consumerPrefetch: integer('CONSUMER_PREFETCH', 500) };
+  return {
+    outboxBatchSize: integer('OUTBOX_BATCH_SIZE', 500),
+    outboxConcurrency: integer('OUTBOX_CONCURRENCY', 2),
+    consumerPrefetch: integer('CONSUMER_PREFETCH', 500),
+  };
 }
 export type PipelineTuning = ReturnType<typeof pipelineTuning>;
 
@@ -65,7 +69,12 @@ export class UsageError extends Error {
 export function parseCommandLine(args: readonly string[]) {
   let values;
   try {
-    const options = { quick: { type: 'boolean' }, profile: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, only: { type: 'string' } } as const;
+    const options = {
+      quick: { type: 'boolean' },
+      profile: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      only: { type: 'string' },
+    } as const;
     values = parseArgs({ args: [...args], options }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);

@@ -22,12 +22,20 @@ export interface BenchContext extends RunResources {
 export function stepContext(resources: RunResources, signal: AbortSignal): BenchContext {
   const { system, progress } = resources;
   const bodies = orderRequestBodies(resources.customerIds);
-  const onTick = (label: string) => (responses: number) => progress.update(`${label}: ${responses.toLocaleString('en-US')} responses`);
+  const baseUrl = system.orderServiceUrl;
   return {
     ...resources,
     signal,
-    load: (label, connections, seconds) => placeOrdersAsFastAsPossible({ baseUrl: system.orderServiceUrl, connections, seconds, bodies, signal, onTick: onTick(label) }),
-    paced: (rate, seconds, onTick) => placeOrdersAtRate({ baseUrl: system.orderServiceUrl, rate, seconds, bodies, signal, onTick }),
+    load: (label, connections, seconds) =>
+      placeOrdersAsFastAsPossible({
+        baseUrl,
+        connections,
+        seconds,
+        bodies,
+        signal,
+        onTick: (responses) => progress.update(`${label}: ${responses.toLocaleString('en-US')} responses`),
+      }),
+    paced: (rate, seconds, onTick) => placeOrdersAtRate({ baseUrl, rate, seconds, bodies, signal, onTick }),
     drained: (timeoutMs = 60_000, onProbe) => resources.backlog.waitUntilDrained(timeoutMs, signal, onProbe),
   };
 }

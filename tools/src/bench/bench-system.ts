@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { MessagingTopology } from '@orders/contracts';
-import { createServiceGroup, createSystemCopies, makeLogDirectory, orderServiceUrl, wireSystem, type ServiceProcess, type ServiceRole } from '@orders/test-support';
+import {
+  createServiceGroup,
+  createSystemCopies,
+  makeLogDirectory,
+  orderServiceUrl,
+  wireSystem,
+  type ServiceProcess,
+  type ServiceRole,
+} from '@orders/test-support';
 import { SERVICE_NODE_FLAGS, SYSTEM_PROCESSES } from '../start/process-table.js';
 
 export type Role = ServiceRole;
@@ -10,7 +18,7 @@ export type Role = ServiceRole;
  * must never leak into a service. OTEL_* goes too, so no trace export sends
  * traffic anywhere but 127.0.0.1 or costs the services time.
  */
-const CONTROLLED = /^(DATABASE_URL|POSTGRES_\w+|RABBITMQ_\w+|PORT|METRICS_PORT|HOST|NODE_ENV|LOG_LEVEL|LOG_PRETTY|INTERNAL_API_KEY|CUSTOMER_SERVICE_URL|OTEL_\w+)$/;
+const CONTROLLED = /^(DATABASE_URL|PORT|METRICS_PORT|HOST|NODE_ENV|LOG_LEVEL|LOG_PRETTY|INTERNAL_API_KEY|CUSTOMER_SERVICE_URL)$|^(POSTGRES|RABBITMQ|OTEL)_\w/;
 
 /**
  * Tuning a developer may set to try a change (OUTBOX_BATCH_SIZE=1000 npm run bench), reported
@@ -19,7 +27,8 @@ const CONTROLLED = /^(DATABASE_URL|POSTGRES_\w+|RABBITMQ_\w+|PORT|METRICS_PORT|H
 const TUNING = /^(OUTBOX_|CONSUMER_|INBOX_|ORDER_WRITE_|ORDER_INTAKE_|CUSTOMER_SERVICE_|CUSTOMER_CACHE_|DATABASE_POOL_SIZE$|NODE_OPTIONS$)/;
 
 export function tuningFromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => TUNING.test(entry[0]) && (entry[1] ?? '').trim() !== ''));
+  const set = Object.entries(env).filter((entry): entry is [string, string] => TUNING.test(entry[0]) && (entry[1] ?? '').trim() !== '');
+  return Object.fromEntries(set);
 }
 
 function readLog(file: string): string {
@@ -74,12 +83,21 @@ export async function createBenchSystem(config: {
     arguments: [config.marker],
     // A process group of its own: a Ctrl-C in the terminal reaches only the bench, which stops the services in order.
     detached: true,
-    onUnexpectedExit: (member, exit) =>
-      config.onCrash(`${member.label} (pid ${exit.pid}) exited unexpectedly with ${exit.signal ?? `code ${exit.code ?? '?'}`}`, member.recentOutput(5)),
+    onUnexpectedExit: (member, exit) => {
+      const how = exit.signal ?? `code ${exit.code ?? '?'}`;
+      config.onCrash(`${member.label} (pid ${exit.pid}) exited unexpectedly with ${how}`, member.recentOutput(5));
+    },
   });
   const { orderDatabaseUrl, customerDatabaseUrl, topology, internalApiKey } = config;
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONTROLLED.test(name)));
-  const wiring = await wireSystem({ orderDatabaseUrl, customerDatabaseUrl, rabbitUrl: () => config.rabbitUrl, topology, internalApiKey, inherited });
+  const wiring = await wireSystem({
+    orderDatabaseUrl,
+    customerDatabaseUrl,
+    rabbitUrl: () => config.rabbitUrl,
+    topology,
+    internalApiKey,
+    inherited,
+  });
   const copies = createSystemCopies(group, wiring, profileFlags(config.profileDir));
   return {
     ...copies,

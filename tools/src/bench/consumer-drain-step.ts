@@ -18,7 +18,9 @@ async function preload(context: BenchContext, range: Range): Promise<void> {
     context.progress.update(`preloading: ${thousands(confirmed)}/${thousands(count)} messages`),
   );
   const depth = await context.broker.waitForDepth(count, context.signal, 10_000);
-  if (report.confirmed !== count || depth !== count) throw new Error(`preloading ${count} messages left ${depth} in the queue (${report.confirmed} confirmed, ${report.returned} returned)`);
+  if (report.confirmed !== count || depth !== count) {
+    throw new Error(`preloading ${count} messages left ${depth} in the queue (${report.confirmed} confirmed, ${report.returned} returned)`);
+  }
 }
 
 /**
@@ -35,7 +37,12 @@ async function measureDrain(context: BenchContext, range: Range, label: string) 
     return depth === 0;
   };
   // Past the deadline the rate is taken over what was applied by then.
-  const emptied = await broker.watchDepth(taken, { timeoutMs: context.settings.consumerDrain.deadlineMs, intervalMs: 100, what: `${label} to take every message`, signal });
+  const emptied = await broker.watchDepth(taken, {
+    timeoutMs: context.settings.consumerDrain.deadlineMs,
+    intervalMs: 100,
+    what: `${label} to take every message`,
+    signal,
+  });
   const applied = async () =>
     (
       await databases.customer.query<{ applied: number; first_ms: number | null; now_ms: number }>(
@@ -45,7 +52,12 @@ async function measureDrain(context: BenchContext, range: Range, label: string) 
         [context.customerIds, range.first, range.last],
       )
     ).rows[0] ?? { applied: 0, first_ms: null, now_ms: Number.NaN };
-  const final = await eventually(applied, (seen) => seen.applied === count || !emptied, { timeoutMs: 15_000, intervalMs: 20, what: `${label} to apply every event`, signal });
+  const final = await eventually(applied, (seen) => seen.applied === count || !emptied, {
+    timeoutMs: 15_000,
+    intervalMs: 20,
+    what: `${label} to apply every event`,
+    signal,
+  });
   const seconds = (final.now_ms - (final.first_ms ?? final.now_ms)) / 1000;
   return { applied: final.applied, seconds, rate: final.applied / seconds, complete: final.applied === count };
 }
@@ -68,7 +80,12 @@ async function forget(context: BenchContext, range: Range): Promise<void> {
 /** The baseline drains its own messages with the consumer's prefetch, one transaction per message. */
 async function drainWithBaseline(context: BenchContext, range: Range) {
   await preload(context, range);
-  const naive = await startNaiveConsumer(context.broker, context.databases.customerUrl, context.tuning.consumerPrefetch, context.settings.consumerDrain.baselinePoolSize);
+  const naive = await startNaiveConsumer(
+    context.broker,
+    context.databases.customerUrl,
+    context.tuning.consumerPrefetch,
+    context.settings.consumerDrain.baselinePoolSize,
+  );
   let drain;
   try {
     drain = await measureDrain(context, range, 'baseline');
@@ -95,7 +112,8 @@ export const consumerDrainStep: BenchStep = {
     await system.stopRole('order_outbox_worker');
     await broker.purge();
 
-    const baselineRange = { first: SYNTHETIC_ORDER_ID_BASE + 10_000_000, last: SYNTHETIC_ORDER_ID_BASE + 10_000_000 + count - 1 };
+    const first = SYNTHETIC_ORDER_ID_BASE + 10_000_000;
+    const baselineRange = { first, last: first + count - 1 };
     const { failures: baselineFailures, ...baseline } = await drainWithBaseline(context, baselineRange);
     const realRange = { first: baselineRange.last + 1, last: baselineRange.last + count };
     await preload(context, realRange);
@@ -110,13 +128,29 @@ export const consumerDrainStep: BenchStep = {
     const meanBatch = histogramMean(metrics, 'order_events_batch_size');
     const meanBatchMs = (histogramMean(metrics, 'order_events_batch_duration_seconds') ?? Number.NaN) * 1000;
     const megabytes = (name: string) => fixed((metrics.get(name) ?? Number.NaN) / (1024 * 1024));
-    const notes = [real.complete ? '' : `consumer hit the deadline: rate over ${real.applied} events`, baseline.complete ? '' : `baseline hit the deadline: rate over ${baseline.applied} events`];
-    const note = notes.filter((text) => text !== '').join('; ');
+    const note = [
+      real.complete ? '' : `consumer hit the deadline: rate over ${real.applied} events`,
+      baseline.complete ? '' : `baseline hit the deadline: rate over ${baseline.applied} events`,
+    ]
+      .filter((text) => text !== '')
+      .join('; ');
     progress.end(`${fixed(real.rate)} events/s vs ${fixed(baseline.rate)} one transaction per message`);
-    const consumerNotes = `mean batch ${fixed(meanBatch)} events in ${fixed(meanBatchMs, 1)} ms; ${deadLettered} dead-lettered; RSS ${megabytes('process_resident_memory_bytes')} MB, heap ${megabytes('nodejs_heap_size_total_bytes')} MB after`;
+    const consumerNotes =
+      `mean batch ${fixed(meanBatch)} events in ${fixed(meanBatchMs, 1)} ms; ${deadLettered} dead-lettered; ` +
+      `RSS ${megabytes('process_resident_memory_bytes')} MB, heap ${megabytes('nodejs_heap_size_total_bytes')} MB after`;
     return {
       measured: { 'consumer.drain': { value: real.rate, baseline: baseline.rate, ...(note === '' ? {} : { note }) } },
-      details: { messages: count, prefetch: tuning.consumerPrefetch, baselinePoolSize: poolSize, baseline, consumer: real, meanBatch, meanBatchMs, deadLettered, baselineFailures },
+      details: {
+        messages: count,
+        prefetch: tuning.consumerPrefetch,
+        baselinePoolSize: poolSize,
+        baseline,
+        consumer: real,
+        meanBatch,
+        meanBatchMs,
+        deadLettered,
+        baselineFailures,
+      },
       markdown: [
         `${thousands(count)} order.created messages (contract body and properties, spread over the ${context.customerIds.length} ` +
           'seeded customers) are preloaded on the queue with the worker stopped; then the consumer drains them. Timed on ' +
@@ -127,7 +161,13 @@ export const consumerDrainStep: BenchStep = {
         '',
         ...table('run | events/s: | seconds: | applied: | notes', [
           ['consumer', fixed(real.rate), fixed(real.seconds, 2), real.applied, consumerNotes],
-          ['one transaction per message', fixed(baseline.rate), fixed(baseline.seconds, 2), baseline.applied, baseline.complete ? 'complete' : 'deadline reached, rate over what was applied'],
+          [
+            'one transaction per message',
+            fixed(baseline.rate),
+            fixed(baseline.seconds, 2),
+            baseline.applied,
+            baseline.complete ? 'complete' : 'deadline reached, rate over what was applied',
+          ],
         ]),
       ],
     };

@@ -55,8 +55,8 @@ const isNumber = (value: number | null): value is number => value !== null && Nu
 
 function verdictOf(goal: Goal, value: number, ratio: number | null): Verdict {
   if (goal.kind === 'none' || (goal.kind === 'ratio-at-least' && ratio === null)) return 'info';
-  const met = goal.kind === 'ratio-at-least' ? (ratio ?? 0) >= goal.ratio : goal.kind === 'at-most' ? value <= goal.limit : value >= goal.limit;
-  return met ? 'pass' : 'fail';
+  if (goal.kind === 'ratio-at-least') return (ratio ?? 0) >= goal.ratio ? 'pass' : 'fail';
+  return (goal.kind === 'at-most' ? value <= goal.limit : value >= goal.limit) ? 'pass' : 'fail';
 }
 
 /** A figure's value against its baseline and goal; a figure without a value failed with its step, or was not run. */

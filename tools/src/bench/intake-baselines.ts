@@ -21,14 +21,25 @@ export async function loadOrderStatement(root: string) {
   const file = path.join(root, 'services/order-service/dist/orders/place-orders-statement.js');
   const text = ((await import(pathToFileURL(file).href)) as { PLACE_ORDERS_STATEMENT?: unknown }).PLACE_ORDERS_STATEMENT;
   if (typeof text !== 'string') throw new Error(`${file} does not export PLACE_ORDERS_STATEMENT`);
-  const oneOrder = (customerId: number, quantity: number, eventId: string | null) => [[customerId], ['Bench widget'], [quantity], ['9.99'], ['pending'], [eventId], [null], [null], [null]];
+  const oneOrder = (customerId: number, quantity: number, eventId: string | null) => [
+    [customerId],
+    ['Bench widget'],
+    [quantity],
+    ['9.99'],
+    ['pending'],
+    [eventId],
+    [null],
+    [null],
+    [null],
+  ];
   return { text, oneOrder };
 }
 export type OrderStatement = Awaited<ReturnType<typeof loadOrderStatement>>;
 
 /** pgbench from PATH, else from the PostgreSQL server package (/usr/lib/postgresql/<version>/bin), newest first. */
 function findPgbench(): string {
-  const candidates = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => dir !== '').map((dir) => path.join(dir, 'pgbench'));
+  const onPath = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => dir !== '');
+  const candidates = onPath.map((dir) => path.join(dir, 'pgbench'));
   try {
     const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((version) => path.join('/usr/lib/postgresql', version, 'bin', 'pgbench')));
@@ -43,7 +54,9 @@ function findPgbench(): string {
       return false;
     }
   });
-  if (found === undefined) throw new Error('pgbench not found on PATH nor in /usr/lib/postgresql/*/bin (it ships with the PostgreSQL server package)');
+  if (found === undefined) {
+    throw new Error('pgbench not found on PATH nor in /usr/lib/postgresql/*/bin (it ships with the PostgreSQL server package)');
+  }
   return found;
 }
 
@@ -54,7 +67,13 @@ function findPgbench(): string {
  * not $n: `:p1` … `:p9`, each an array literal of one element; no event id,
  * the statement makes one per order, as pgbench cannot.
  */
-export async function placeOrdersWithPgbench(url: string, statement: OrderStatement, clients: number, seconds: number, signal: AbortSignal) {
+export async function placeOrdersWithPgbench(
+  url: string,
+  statement: OrderStatement,
+  clients: number,
+  seconds: number,
+  signal: AbortSignal,
+) {
   const binary = findPgbench();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orders-bench-pgbench-'));
   const file = path.join(dir, 'place-order.sql');
@@ -69,8 +88,15 @@ export async function placeOrdersWithPgbench(url: string, statement: OrderStatem
     // Transactions (= orders) per second, without the initial connection time.
     const rate = number(/tps = ([\d.]+) \(without initial connection time\)/);
     if (!Number.isFinite(rate)) throw new Error(`could not read pgbench's output:\n${stdout}`);
-    const transactions = number(/number of transactions actually processed: (\d+)/);
-    return { clients, seconds, rate, transactions, failed: number(/number of failed transactions: (\d+)/) || 0, latencyMeanMs: number(/latency average = ([\d.]+) ms/), binary };
+    return {
+      clients,
+      seconds,
+      rate,
+      transactions: number(/number of transactions actually processed: (\d+)/),
+      failed: number(/number of failed transactions: (\d+)/) || 0,
+      latencyMeanMs: number(/latency average = ([\d.]+) ms/),
+      binary,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -108,7 +134,12 @@ export async function placeOrdersWithPlainSql(options: {
         throw error;
       }
     };
-    await eventually(opened, (done) => done, { timeoutMs: 60_000, intervalMs: 500, what: `${concurrency} PostgreSQL connections for the plain SQL baseline`, signal });
+    await eventually(opened, (done) => done, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: `${concurrency} PostgreSQL connections for the plain SQL baseline`,
+      signal,
+    });
     const latencies: number[] = [];
     const started = performance.now();
     const deadline = started + options.seconds * 1000;

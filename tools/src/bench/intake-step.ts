@@ -9,16 +9,22 @@ import { secondsSince } from './progress.js';
 import { batchingBetween, describeBatching, describeOrderWrites, orderWritesBetween, readCounters } from './service-metrics.js';
 
 /** Lets the pipeline publish and apply what the previous run created, so runs do not overlap. */
-const settle = (context: BenchContext) => context.drained(60_000, (backlog) => context.progress.update(`letting the pipeline catch up: ${backlog.unapplied} orders to apply`));
+const settle = (context: BenchContext) =>
+  context.drained(60_000, (backlog) => context.progress.update(`letting the pipeline catch up: ${backlog.unapplied} orders to apply`));
 
 /** Waits (within a deadline) for the connections the baselines open, rather than failing midway. */
 async function waitForConnections(context: BenchContext, needed: number): Promise<void> {
   const enough = (slots: { free: number; heaviest: string }) => {
-    if (slots.free < needed) context.progress.update(`waiting for ${needed} free PostgreSQL connections (${slots.free} free; most held by ${slots.heaviest})`);
-    return slots.free >= needed;
+    if (slots.free >= needed) return true;
+    context.progress.update(`waiting for ${needed} free PostgreSQL connections (${slots.free} free; most held by ${slots.heaviest})`);
+    return false;
   };
-  const options = { timeoutMs: 60_000, intervalMs: 500, what: `${needed} free PostgreSQL connections for the baselines`, signal: context.signal };
-  await eventually(() => connectionSlots(context.databases.order), enough, options);
+  await eventually(() => connectionSlots(context.databases.order), enough, {
+    timeoutMs: 60_000,
+    intervalMs: 500,
+    what: `${needed} free PostgreSQL connections for the baselines`,
+    signal: context.signal,
+  });
 }
 
 /**
@@ -35,7 +41,15 @@ async function runBaselines(context: BenchContext) {
   await system.ensureStandard(signal, ['customer_service', 'order_created_consumer', 'order_outbox_worker']);
   await waitForConnections(context, connections + 4);
   const nodeSql = (label: string, runSeconds: number) =>
-    placeOrdersWithPlainSql({ orderUrl: databases.scratchOrderUrl, statement, concurrency: connections, seconds: runSeconds, customerIds: context.customerIds, signal, onTick: (created) => progress.update(`${label}: ${thousands(created)} orders`) });
+    placeOrdersWithPlainSql({
+      orderUrl: databases.scratchOrderUrl,
+      statement,
+      concurrency: connections,
+      seconds: runSeconds,
+      customerIds: context.customerIds,
+      signal,
+      onTick: (created) => progress.update(`${label}: ${thousands(created)} orders`),
+    });
   progress.update('pgbench warm-up');
   await placeOrdersWithPgbench(databases.scratchOrderUrl, statement, connections, warmupSeconds, signal);
   progress.update(`pgbench, ${connections} clients, ${seconds} s`);
@@ -46,15 +60,39 @@ async function runBaselines(context: BenchContext) {
 
 const failures = (result: HttpLoadResult) =>
   result.non2xx + result.errors === 0 ? 'none' : `${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statusCodes)}`;
-const row = (name: string, result: { rate: number; latencyMs: { p50: number; p99: number } }, other: string) => [name, fixed(result.rate), fixed(result.latencyMs.p50, 1), fixed(result.latencyMs.p99, 1), other];
+const row = (name: string, result: { rate: number; latencyMs: { p50: number; p99: number } }, other: string) => [
+  name,
+  fixed(result.rate),
+  fixed(result.latencyMs.p50, 1),
+  fixed(result.latencyMs.p99, 1),
+  other,
+];
 
 export const intakeStep: BenchStep = {
   id: 'intake',
   title: 'order intake',
   figures: [
-    figure('intake.rate', 'Order intake, HTTP, 32 connections', 'orders/s', 'pgbench, the same statement, one order per transaction, 32 clients', ratioAtLeast(0.5)),
-    figure('intake.rate-node', 'Order intake, HTTP, vs the Node.js driver', 'orders/s', 'the same statement through pg, one order per transaction, 32 loops', NO_GOAL),
-    figure('intake.drain', 'End-to-end drain, 32 connections (orders/s until every accepted order is counted)', 'orders/s', 'HTTP intake of the same run', atLeast(4_000)),
+    figure(
+      'intake.rate',
+      'Order intake, HTTP, 32 connections',
+      'orders/s',
+      'pgbench, the same statement, one order per transaction, 32 clients',
+      ratioAtLeast(0.5),
+    ),
+    figure(
+      'intake.rate-node',
+      'Order intake, HTTP, vs the Node.js driver',
+      'orders/s',
+      'the same statement through pg, one order per transaction, 32 loops',
+      NO_GOAL,
+    ),
+    figure(
+      'intake.drain',
+      'End-to-end drain, 32 connections (orders/s until every accepted order is counted)',
+      'orders/s',
+      'HTTP intake of the same run',
+      atLeast(4_000),
+    ),
     figure('intake.p99', 'Order intake p99 latency', 'ms', 'same statement via pg, p99', NO_GOAL),
     figure('intake.cache-off', 'Order intake, customer cache off', 'orders/s', 'pgbench, the same statement', NO_GOAL),
   ],
@@ -87,12 +125,19 @@ export const intakeStep: BenchStep = {
     await settle(context);
     await system.ensureStandard(signal);
 
-    progress.end(`${fixed(http.rate)} orders/s over HTTP vs ${fixed(pgbench.rate)} with pgbench and ${fixed(nodeBaseline.rate)} through pg; drained at ${fixed(drainRate)}/s`);
+    progress.end(
+      `${fixed(http.rate)} orders/s over HTTP vs ${fixed(pgbench.rate)} with pgbench and ${fixed(nodeBaseline.rate)} through pg; ` +
+        `drained at ${fixed(drainRate)}/s`,
+    );
     return {
       measured: {
         'intake.rate': { value: http.rate, baseline: pgbench.rate },
         'intake.rate-node': { value: http.rate, baseline: nodeBaseline.rate },
-        'intake.drain': { value: drainRate, baseline: http.rate, note: `${http.created} orders, all counted ${drainSeconds.toFixed(1)} s after the load` },
+        'intake.drain': {
+          value: drainRate,
+          baseline: http.rate,
+          note: `${http.created} orders, all counted ${drainSeconds.toFixed(1)} s after the load`,
+        },
         'intake.p99': { value: http.latencyMs.p99, baseline: nodeBaseline.latencyMs.p99 },
         'intake.cache-off': { value: cacheOff.rate, baseline: pgbench.rate },
       },
@@ -109,11 +154,18 @@ export const intakeStep: BenchStep = {
         ...table('run | orders/s: | p50 ms: | p99 ms: | failures', [
           row('HTTP, shipped configuration', http, failures(http)),
           row('HTTP, customer cache off', cacheOff, failures(cacheOff)),
-          ['pgbench, same statement', fixed(pgbench.rate), `mean ${fixed(pgbench.latencyMeanMs, 1)}`, '—', pgbench.failed === 0 ? 'none' : `${pgbench.failed} failed`],
+          [
+            'pgbench, same statement',
+            fixed(pgbench.rate),
+            `mean ${fixed(pgbench.latencyMeanMs, 1)}`,
+            '—',
+            pgbench.failed === 0 ? 'none' : `${pgbench.failed} failed`,
+          ],
           row('pg driver, same statement', nodeBaseline, 'none'),
         ]),
         '',
-        `End to end: ${thousands(http.created)} orders accepted in ${http.seconds.toFixed(1)} s were all counted ${drainSeconds.toFixed(1)} s later: **${fixed(drainRate)} orders/s**.`,
+        `End to end: ${thousands(http.created)} orders accepted in ${http.seconds.toFixed(1)} s were all counted ` +
+          `${drainSeconds.toFixed(1)} s later: **${fixed(drainRate)} orders/s**.`,
         `Group commit in the shipped HTTP run: ${describeOrderWrites(writes)}. Behind it the pipeline ran ${describeBatching(batching)}.`,
       ],
     };

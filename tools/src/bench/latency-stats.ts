@@ -8,7 +8,16 @@ export function summarize(values: readonly number[]) {
   const sorted = ascending(values);
   const at = (fraction: number) => percentile(sorted, fraction);
   const mean = sorted.reduce((total, value) => total + value, 0) / sorted.length;
-  return { count: sorted.length, mean, min: sorted[0] ?? Number.NaN, p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: sorted.at(-1) ?? Number.NaN };
+  return {
+    count: sorted.length,
+    mean,
+    min: sorted[0] ?? Number.NaN,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
 }
 export type Distribution = ReturnType<typeof summarize>;
 
@@ -38,7 +47,12 @@ export function histogram(values: readonly number[], bins = 40): HistogramBin[] 
   if (values.length === 0) return [];
   const sorted = ascending(values);
   const width = Math.max(1, Math.ceil(Math.max(1, percentile(sorted, 0.999) * 1.1) / bins));
-  const result = Array.from({ length: bins }, (_, index): HistogramBin => ({ from: index * width, to: (index + 1) * width, count: 0, open: false }));
+  const result = Array.from({ length: bins }, (_, index): HistogramBin => ({
+    from: index * width,
+    to: (index + 1) * width,
+    count: 0,
+    open: false,
+  }));
   const tail: HistogramBin = { from: bins * width, to: Number.POSITIVE_INFINITY, count: 0, open: true };
   for (const value of sorted) (result[Math.floor(Math.max(0, value) / width)] ?? tail).count += 1;
   while (result.length > 1 && result.at(-1)?.count === 0) result.pop();

@@ -15,7 +15,7 @@ const SEED_POLL_MS = 5_000;
  * transaction in the same PostgreSQL cluster, so one clock, no skew; both are
  * stored with millisecond precision.
  */
-async function endToEndLatencies(context: BenchContext, afterOrderId: number): Promise<{ latencies: number[]; missing: number }> {
+async function endToEndLatencies(context: BenchContext, afterOrderId: number) {
   const [orders, applied] = await Promise.all([
     context.databases.order.query<{ id: number; created_ms: number }>(
       'select id::float8 as id, extract(epoch from created_at)::float8 * 1000 as created_ms from orders where id > $1',
@@ -41,10 +41,16 @@ async function idleCost(context: BenchContext, seconds: number): Promise<Record<
   if (context.referencePid !== undefined) targets.push({ name: 'bare_node', pid: context.referencePid });
   const before = targets.map((target) => readCpuSeconds(target.pid) ?? Number.NaN);
   await pause(seconds * 1000, context.signal);
-  return Object.fromEntries(targets.map((target, index) => [target.name, (readCpuSeconds(target.pid) ?? Number.NaN) - (before[index] ?? Number.NaN)]));
+  const spent = (pid: number, index: number) => (readCpuSeconds(pid) ?? Number.NaN) - (before[index] ?? Number.NaN);
+  return Object.fromEntries(targets.map((target, index) => [target.name, spent(target.pid, index)]));
 }
 
-const distributionRow = (name: string, d: Distribution, digits: number) => [name, d.count, fixed(d.mean, 1), ...[d.p50, d.p90, d.p99, d.p999, d.max].map((value) => fixed(value, digits))];
+const distributionRow = (name: string, d: Distribution, digits: number) => [
+  name,
+  d.count,
+  fixed(d.mean, 1),
+  ...[d.p50, d.p90, d.p99, d.p999, d.max].map((value) => fixed(value, digits)),
+];
 
 export const latencyStep: BenchStep = {
   id: 'latency',
@@ -62,7 +68,9 @@ export const latencyStep: BenchStep = {
     await context.drained();
     const watermark = await backlog.maxOrderId();
     const before = await readCounters(system);
-    const load = await context.paced(rate, seconds, (sent, created) => progress.update(`${rate} orders/s: ${sent}/${rate * seconds} sent, ${created} created`));
+    const load = await context.paced(rate, seconds, (sent, created) =>
+      progress.update(`${rate} orders/s: ${sent}/${rate * seconds} sent, ${created} created`),
+    );
     await context.drained(30_000, (seen) => progress.update(`waiting for ${seen.unapplied} orders to be applied`));
     const batching = batchingBetween(before, await readCounters(system));
     const { latencies, missing } = await endToEndLatencies(context, watermark);
@@ -74,11 +82,16 @@ export const latencyStep: BenchStep = {
     const workerCpu = idle.order_outbox_worker;
     progress.end(`p50 ${fixed(e2e.p50)} ms, p99 ${fixed(e2e.p99)} ms over ${e2e.count} orders; idle worker ${fixed(workerCpu, 3)} CPU s`);
     const bins = histogram(latencies);
+    const idleList = Object.entries(idle).map(([name, cpu]) => `${name} ${cpu.toFixed(3)}`).join(', ');
     return {
       measured: {
         'e2e.p50': { value: e2e.p50, baseline: SEED_POLL_MS / 2 },
         'e2e.p99': { value: e2e.p99, baseline: SEED_POLL_MS * 0.99 },
-        'idle.worker-cpu': { value: percentOfCore(workerCpu), baseline: percentOfCore(idle.bare_node), note: `${fixed(workerCpu, 3)} CPU s over ${idleSeconds} s idle` },
+        'idle.worker-cpu': {
+          value: percentOfCore(workerCpu),
+          baseline: percentOfCore(idle.bare_node),
+          note: `${fixed(workerCpu, 3)} CPU s over ${idleSeconds} s idle`,
+        },
       },
       details: { load, endToEndMs: e2e, missing, batching, histogram: bins, idleCpuSeconds: idle, idleSeconds },
       markdown: [
@@ -87,12 +100,15 @@ export const latencyStep: BenchStep = {
           'orders.created_at, both PostgreSQL now() (transaction start) in the same cluster, joined on order id; millisecond ' +
           "precision. The paper baseline is the seed's 5 s outbox poll (mean and median 2.5 s, p99 4.95 s).",
         '',
-        ...table(' | count: | mean: | p50: | p90: | p99: | p99.9: | max:', [distributionRow('end to end, ms', e2e, 0), distributionRow('HTTP answer, ms', load.latencyMs, 1)]),
+        ...table(' | count: | mean: | p50: | p90: | p99: | p99.9: | max:', [
+          distributionRow('end to end, ms', e2e, 0),
+          distributionRow('HTTP answer, ms', load.latencyMs, 1),
+        ]),
         '',
         `Achieved ${fixed(load.achievedRate)} orders/s; ${load.failed} failed, ${load.skipped} not sent, ${missing} not applied. ` +
           `The pipeline ran ${describeBatching(batching)}.`,
         '',
-        `Idle cost over ${idleSeconds} s with nothing to do (CPU seconds, from /proc/<pid>/stat): ${Object.entries(idle).map(([name, cpu]) => `${name} ${cpu.toFixed(3)}`).join(', ')}.`,
+        `Idle cost over ${idleSeconds} s with nothing to do (CPU seconds, from /proc/<pid>/stat): ${idleList}.`,
       ],
       charts: { latency: { bins, p50: e2e.p50, p99: e2e.p99, goalP50: 5, goalP99: 25, rate, count: e2e.count } },
     };

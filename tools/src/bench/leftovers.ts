@@ -19,13 +19,19 @@ function kill(pid: number, signal: NodeJS.Signals): void {
  * exchanges, its databases. Only runs whose own process is gone are touched,
  * so a bench running in another terminal keeps everything it has.
  */
-export async function removeLeftoversOfDeadRuns(adminUrl: string, rabbitUrl: string, signal: AbortSignal, say: (text: string) => void): Promise<void> {
+export async function removeLeftoversOfDeadRuns(
+  adminUrl: string,
+  rabbitUrl: string,
+  signal: AbortSignal,
+  say: (text: string) => void,
+): Promise<void> {
   const orphans = processesWithArgument(runMarker('')).filter(({ value }) => /^\d+$/.test(value) && !isAlive(Number(value)));
   if (orphans.length > 0) {
     say(`stopping ${orphans.length} process(es) left by earlier bench runs: ${orphans.map((orphan) => orphan.pid).join(', ')}`);
     for (const orphan of orphans) kill(orphan.pid, 'SIGTERM');
     const alive = async () => orphans.filter((orphan) => isAlive(orphan.pid));
-    await eventually(alive, (left) => left.length === 0, { timeoutMs: 20_000, what: 'leftover bench processes to stop', signal }).catch(async () => {
+    const options = { timeoutMs: 20_000, what: 'leftover bench processes to stop', signal };
+    await eventually(alive, (left) => left.length === 0, options).catch(async () => {
       for (const orphan of await alive()) kill(orphan.pid, 'SIGKILL');
     });
   }

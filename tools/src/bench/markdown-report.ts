@@ -27,14 +27,21 @@ export interface BenchReport {
 
 export type ChartName = 'latency' | 'throughput' | 'ratios';
 
-export const VERDICT_TEXT: Record<Figure['verdict'], string> = { pass: 'pass', fail: 'FAIL', info: 'info', 'not run': 'not run', error: 'ERROR' };
+export const VERDICT_TEXT: Record<Figure['verdict'], string> = {
+  pass: 'pass',
+  fail: 'FAIL',
+  info: 'info',
+  'not run': 'not run',
+  error: 'ERROR',
+};
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
 function header(report: BenchReport): string[] {
   const env = report.environment;
   const quick = report.mode === 'quick';
-  const commit = env.commit === undefined ? '' : `, commit ${env.commit}${env.uncommittedChanges === true ? ' with uncommitted changes' : ''}`;
+  const changes = env.uncommittedChanges === true ? ' with uncommitted changes' : '';
+  const commit = env.commit === undefined ? '' : `, commit ${env.commit}${changes}`;
   const tuning = Object.entries(env.tuning).map(([name, value]) => `${name}=${value}`);
   return [
     `# Benchmark: ${quick ? 'quick smoke run (small sizes, numbers not meaningful)' : 'full run'}`,
@@ -75,10 +82,22 @@ export function markdownReport(report: BenchReport, chartFile: (name: ChartName)
     const file = chartFile(name);
     return file === undefined ? [] : ['', `![${alt}](${file})`];
   };
-  const lines = [...header(report), '', '## Summary', '', ...summary(report), ...image('ratios', 'Figures as ratios to their baselines')];
-  if (report.problems.length > 0) lines.push('', '## Problems seen during the run', '', ...report.problems.map((problem) => `- ${cell(problem)}`));
+  const lines = [
+    ...header(report),
+    '',
+    '## Summary',
+    '',
+    ...summary(report),
+    ...image('ratios', 'Figures as ratios to their baselines'),
+  ];
+  if (report.problems.length > 0) {
+    lines.push('', '## Problems seen during the run', '', ...report.problems.map((problem) => `- ${cell(problem)}`));
+  }
   const noisy = Object.entries(report.logLines).filter(([, counts]) => counts.errors + counts.warnings > 0);
-  if (noisy.length > 0) lines.push('', `Service log lines at warn or above: ${noisy.map(([role, counts]) => `${role} ${counts.warnings} warn / ${counts.errors} error`).join(', ')}.`);
+  if (noisy.length > 0) {
+    const perRole = noisy.map(([role, counts]) => `${role} ${counts.warnings} warn / ${counts.errors} error`);
+    lines.push('', `Service log lines at warn or above: ${perRole.join(', ')}.`);
+  }
   for (const step of report.steps) {
     lines.push('', `## ${step.title.charAt(0).toUpperCase()}${step.title.slice(1)}`, '');
     if (step.state !== 'ran' || step.result === undefined) {
@@ -89,6 +108,10 @@ export function markdownReport(report: BenchReport, chartFile: (name: ChartName)
     if (step.result.charts?.latency !== undefined) lines.push(...image('latency', 'End-to-end latency distribution'));
     if (step.result.charts?.throughput !== undefined) lines.push(...image('throughput', 'Throughput against offered load'));
   }
-  const usage = ['npm run bench             # full run, about 5 minutes', 'npm run bench -- --quick  # every step, small: a smoke run (CI)', 'npm run bench -- --only=intake,latency'];
+  const usage = [
+    'npm run bench             # full run, about 5 minutes',
+    'npm run bench -- --quick  # every step, small: a smoke run (CI)',
+    'npm run bench -- --only=intake,latency',
+  ];
   return [...lines, '', '## How to run', '', '```bash', ...usage, '```', ''].join('\n');
 }

@@ -15,7 +15,11 @@ const GOAL_MB = 150;
 async function heapOf(context: BenchContext, role: Role) {
   const totals = await scrapeMetrics(context.system.metricsPort(role));
   const mb = (name: string) => (totals.has(name) ? (totals.get(name) ?? 0) / (1024 * 1024) : undefined);
-  return { heapTotalMb: mb('nodejs_heap_size_total_bytes'), heapUsedMb: mb('nodejs_heap_size_used_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
+  return {
+    heapTotalMb: mb('nodejs_heap_size_total_bytes'),
+    heapUsedMb: mb('nodejs_heap_size_used_bytes'),
+    externalMb: mb('nodejs_external_memory_bytes'),
+  };
 }
 
 /**
@@ -34,7 +38,9 @@ export const memoryStep: BenchStep = {
     if (ROLES.some((role) => !monitor.peaks().has(role))) {
       // Run alone (--only=memory): load the system briefly so the peaks mean something.
       await context.system.ensureStandard(context.signal);
-      await context.paced(settings.sustained.rates[0] ?? 100, settings.sustained.seconds, (sent) => progress.update(`loading the system for a peak: ${sent} orders sent`));
+      await context.paced(settings.sustained.rates[0] ?? 100, settings.sustained.seconds, (sent) =>
+        progress.update(`loading the system for a peak: ${sent} orders sent`),
+      );
       await context.drained(30_000);
     }
     monitor.sample();
@@ -58,7 +64,15 @@ export const memoryStep: BenchStep = {
         ...table('process | at start MB: | peak MB: | peak seen in step | heap total / used MB at end: | external MB at end: | goal', [
           ...ROLES.map((role) => {
             const [peak, heap] = [peaks.get(role), heaps.get(role)];
-            return [role, fixed(peak?.startMb, 1), fixed(peak?.peakMb, 1), peak?.step ?? '—', `${fixed(heap?.heapTotalMb, 1)} / ${fixed(heap?.heapUsedMb, 1)}`, fixed(heap?.externalMb, 1), `≤ ${GOAL_MB} MB`];
+            return [
+              role,
+              fixed(peak?.startMb, 1),
+              fixed(peak?.peakMb, 1),
+              peak?.step ?? '—',
+              `${fixed(heap?.heapTotalMb, 1)} / ${fixed(heap?.heapUsedMb, 1)}`,
+              fixed(heap?.externalMb, 1),
+              `≤ ${GOAL_MB} MB`,
+            ];
           }),
           ['bare Node.js (baseline)', fixed(bare?.startMb, 1), fixed(bare?.peakMb, 1), '—', '—', '—', '—'],
         ]),

@@ -26,7 +26,9 @@ export async function startNaiveConsumer(broker: BenchBroker, customerUrl: strin
         'insert into processed_order_events (event_id, order_id, customer_id, occurred_at) values ($1, $2, $3, $4) on conflict (event_id) do nothing',
         [event.event_id, event.order_id, event.customer_id, event.occurred_at],
       );
-      if (inserted.rowCount === 1) await client.query('update customers set orders_count = orders_count + 1, updated_at = now() where id = $1', [event.customer_id]);
+      if (inserted.rowCount === 1) {
+        await client.query('update customers set orders_count = orders_count + 1, updated_at = now() where id = $1', [event.customer_id]);
+      }
       await client.query('commit');
     } catch (error) {
       await client.query('rollback').catch(() => undefined);

@@ -18,12 +18,23 @@ export function syntheticOrderCreatedMessages(count: number, firstOrderId: numbe
   const now = new Date();
   return Array.from({ length: count }, (_, index) => {
     const customer_id = customerIds[index % customerIds.length] ?? 1;
-    const event: OrderCreatedV1 = { event_id: randomUUID(), occurred_at: now.toISOString(), order_id: firstOrderId + index, customer_id, product_name: 'Bench widget', quantity: 1 + (index % 5), price: 9.99, status: 'pending' };
+    const event: OrderCreatedV1 = {
+      event_id: randomUUID(),
+      occurred_at: now.toISOString(),
+      order_id: firstOrderId + index,
+      customer_id,
+      product_name: 'Bench widget',
+      quantity: 1 + (index % 5),
+      price: 9.99,
+      status: 'pending',
+    };
     return orderCreatedMessage(event, null, now);
   });
 }
 
 /** Request bodies for POST /api/v1/orders, one per customer, so orders spread over all of them. */
 export function orderRequestBodies(customerIds: readonly number[]): string[] {
-  return customerIds.map((customer_id, index) => JSON.stringify({ customer_id, product_name: 'Bench widget', quantity: 1 + (index % 5), price: 9.99 }));
+  return customerIds.map((customer_id, index) =>
+    JSON.stringify({ customer_id, product_name: 'Bench widget', quantity: 1 + (index % 5), price: 9.99 }),
+  );
 }

@@ -45,7 +45,9 @@ async function publishBaseline(context: BenchContext, rows: Preloaded, window: n
     [rows.firstId, rows.lastId],
   );
   const messages = found.rows.map((row) => orderCreatedMessage(row.payload, row.traceparent, new Date()));
-  const report = await broker.publishWindowed(messages, window, signal, (confirmed) => progress.update(`baseline: ${thousands(confirmed)}/${thousands(rows.count)} confirmed`));
+  const report = await broker.publishWindowed(messages, window, signal, (confirmed) =>
+    progress.update(`baseline: ${thousands(confirmed)}/${thousands(rows.count)} confirmed`),
+  );
   const routed = await broker.waitForDepth(rows.count, signal, 5_000);
   await broker.purge();
   return { ...report, rate: report.confirmed / report.seconds, routed };
@@ -59,7 +61,12 @@ async function waitForDrain(context: BenchContext, workers: number, rows: Preloa
     progress.update(`${workers} worker(s): ${thousands(depth)}/${thousands(rows.count)} published`);
     return depth >= rows.count;
   };
-  const routed = await broker.watchDepth(published, { timeoutMs: context.settings.outboxDrain.deadlineMs, intervalMs: 100, what: 'the outbox to be published', signal });
+  const routed = await broker.watchDepth(published, {
+    timeoutMs: context.settings.outboxDrain.deadlineMs,
+    intervalMs: 100,
+    what: 'the outbox to be published',
+    signal,
+  });
   const marked = async () => {
     const { rows: found } = await databases.order.query<{ pending: number; now_ms: number }>(
       `select count(*) filter (where published_at is null)::int as pending, extract(epoch from clock_timestamp())::float8 * 1000 as now_ms
@@ -68,7 +75,12 @@ async function waitForDrain(context: BenchContext, workers: number, rows: Preloa
     );
     return found[0] ?? { pending: rows.count, now_ms: Number.NaN };
   };
-  return eventually(marked, (seen) => seen.pending === 0 || !routed, { timeoutMs: 10_000, intervalMs: 20, what: 'published rows to be marked', signal });
+  return eventually(marked, (seen) => seen.pending === 0 || !routed, {
+    timeoutMs: 10_000,
+    intervalMs: 20,
+    what: 'published rows to be marked',
+    signal,
+  });
 }
 
 /**
@@ -79,14 +91,15 @@ async function waitForDrain(context: BenchContext, workers: number, rows: Preloa
  */
 async function drainWithWorkers(context: BenchContext, workers: number, rows: Preloaded) {
   const { system, databases, broker, signal } = context;
-  const labels = Array.from({ length: workers }, (_, index) => (index === 0 ? 'order_outbox_worker' : `order_outbox_worker#${index + 1}`));
+  const labels = Array.from({ length: workers }, (_, index) => `order_outbox_worker${index === 0 ? '' : `#${index + 1}`}`);
   const lock = await databases.order.connect();
   let startMs = Number.NaN;
   try {
     await lock.query('begin');
     await lock.query('lock table outbox_events in exclusive mode');
     await Promise.all(labels.map((label) => system.start('order_outbox_worker', signal, { label })));
-    startMs = (await lock.query<{ ms: number }>('select extract(epoch from clock_timestamp())::float8 * 1000 as ms')).rows[0]?.ms ?? Number.NaN;
+    const { rows: now } = await lock.query<{ ms: number }>('select extract(epoch from clock_timestamp())::float8 * 1000 as ms');
+    startMs = now[0]?.ms ?? Number.NaN;
     await lock.query('commit');
   } catch (error) {
     await lock.query('rollback').catch(() => undefined);
@@ -101,9 +114,13 @@ async function drainWithWorkers(context: BenchContext, workers: number, rows: Pr
   // The largest worker's resident memory and V8 heap right after the drain, in MB.
   const largest = (name: string) => Math.max(...metrics.flatMap((series) => series.get(name) ?? [])) / (1024 * 1024);
   const [published, seconds] = [rows.count - final.pending, (final.now_ms - startMs) / 1000];
-  const drain = { workers, published, seconds, rate: published / seconds, complete: final.pending === 0, routed: await broker.queueDepth() };
   return {
-    ...drain,
+    workers,
+    published,
+    seconds,
+    rate: published / seconds,
+    complete: final.pending === 0,
+    routed: await broker.queueDepth(),
     meanBatchMs: (batchMeans.reduce((total, mean) => total + mean, 0) / batchMeans.length) * 1000,
     batches: metrics.reduce((total, series) => total + (series.get('outbox_batch_duration_seconds_count') ?? 0), 0),
     rssMb: largest('process_resident_memory_bytes'),
@@ -138,9 +155,20 @@ export const outboxDrainStep: BenchStep = {
     await broker.purge();
     await system.ensureStandard(signal);
 
-    const check = (drain: WorkerDrain) => (drain.complete && drain.routed === count ? 'all routed once' : `${drain.published} published, ${drain.routed} in the queue`);
-    const measured = (drain: WorkerDrain) => ({ value: drain.rate, baseline: baseline.rate, ...(drain.complete ? {} : { note: `deadline reached: rate over ${drain.published} rows` }) });
-    const drainRow = (drain: WorkerDrain) => [`${drain.workers} worker(s)`, fixed(drain.rate), fixed(drain.seconds, 2), fixed(drain.meanBatchMs, 1), drain.batches, `${fixed(drain.rssMb)} / ${fixed(drain.heapTotalMb)}`, check(drain)];
+    const measured = (drain: WorkerDrain) => ({
+      value: drain.rate,
+      baseline: baseline.rate,
+      ...(drain.complete ? {} : { note: `deadline reached: rate over ${drain.published} rows` }),
+    });
+    const drainRow = (drain: WorkerDrain) => [
+      `${drain.workers} worker(s)`,
+      fixed(drain.rate),
+      fixed(drain.seconds, 2),
+      fixed(drain.meanBatchMs, 1),
+      drain.batches,
+      `${fixed(drain.rssMb)} / ${fixed(drain.heapTotalMb)}`,
+      drain.complete && drain.routed === count ? 'all routed once' : `${drain.published} published, ${drain.routed} in the queue`,
+    ];
     context.progress.end(`${fixed(one.rate)} msg/s with one worker, ${fixed(two.rate)} with two, baseline ${fixed(baseline.rate)}`);
     return {
       measured: { 'outbox.one-worker': measured(one), 'outbox.two-workers': measured(two) },
@@ -153,7 +181,15 @@ export const outboxDrainStep: BenchStep = {
           `queue) with plain amqplib on one confirm channel, at most ${window} unconfirmed (the worker's own maximum).`,
         '',
         ...table('run | msg/s: | seconds: | mean batch ms: | batches: | worker RSS / heap MB after: | check', [
-          ['plain publish baseline', fixed(baseline.rate), fixed(baseline.seconds, 2), '—', '—', '—', `${baseline.routed} routed, ${baseline.returned} returned, ${baseline.nacked} nacked`],
+          [
+            'plain publish baseline',
+            fixed(baseline.rate),
+            fixed(baseline.seconds, 2),
+            '—',
+            '—',
+            '—',
+            `${baseline.routed} routed, ${baseline.returned} returned, ${baseline.nacked} nacked`,
+          ],
           drainRow(one),
           drainRow(two),
         ]),

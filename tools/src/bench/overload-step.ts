@@ -61,7 +61,16 @@ export const overloadStep: BenchStep = {
           'order it has no room for (`overloaded`, with Retry-After); the latency columns are over every answer, 201 and 503 alike.',
         '',
         ...table('answers: | 201: | 503 (of them overloaded): | other / errors: | p50 ms: | p99 ms: | max ms: | order_service peak RSS:', [
-          [thousands(result.created + result.non2xx), thousands(count('201')), `${thousands(count('503'))} (${thousands(shed)})`, unexpected, fixed(p50, 1), fixed(p99, 1), fixed(max), `${fixed(peakMb)} MB`],
+          [
+            thousands(result.created + result.non2xx),
+            thousands(count('201')),
+            `${thousands(count('503'))} (${thousands(shed)})`,
+            unexpected,
+            fixed(p50, 1),
+            fixed(p99, 1),
+            fixed(max),
+            `${fixed(peakMb)} MB`,
+          ],
         ]),
       ],
     };

@@ -80,7 +80,17 @@ export async function placeOrdersAtRate(options: {
   // Orders created per second over the window, or until the last answer if later.
   const windowSeconds = Math.max(options.seconds, (tally.lastAnswerAt - started) / 1000);
   const { created, failed, skipped } = tally;
-  return { offeredRate: rate, seconds: options.seconds, scheduled: total, created, failed, skipped, achievedRate: created / windowSeconds, latencyMs: summarize(latencies), statusCodes };
+  return {
+    offeredRate: rate,
+    seconds: options.seconds,
+    scheduled: total,
+    created,
+    failed,
+    skipped,
+    achievedRate: created / windowSeconds,
+    latencyMs: summarize(latencies),
+    statusCodes,
+  };
 }
 
 export type PacedLoadResult = Awaited<ReturnType<typeof placeOrdersAtRate>>;

@@ -29,7 +29,8 @@ export const describeBacklog = (backlog: Backlog): string =>
  * second costs the system under test little.
  */
 export function createBacklogProbe(databases: BenchDatabases, broker: BenchBroker, customerIds: readonly number[]) {
-  const count = async (pool: BenchDatabases['order'], text: string, values: unknown[]) => (await pool.query<{ n: number }>(text, values)).rows[0]?.n ?? 0;
+  const count = async (pool: BenchDatabases['order'], text: string, values: unknown[]) =>
+    (await pool.query<{ n: number }>(text, values)).rows[0]?.n ?? 0;
   const maxOrderId = () => count(databases.order, 'select coalesce(max(id), 0)::int as n from orders', []);
 
   async function read(sinceOrderId: number): Promise<Backlog> {

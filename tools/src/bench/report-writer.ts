@@ -16,8 +16,10 @@ export function formatTable(report: BenchReport): string {
     VERDICT_TEXT[figure.verdict],
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
-  const format = (cells: string[]) =>
-    cells.map((cell, column) => (column >= 1 && column <= 3 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd();
+  // The value, baseline and ratio columns are numbers: right-aligned.
+  const pad = (cell: string, column: number) =>
+    column >= 1 && column <= 3 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0);
+  const format = (cells: string[]) => cells.map(pad).join('  ').trimEnd();
   const notes = report.figures.filter((figure) => figure.note !== undefined).map((figure) => `  ${figure.title}: ${figure.note ?? ''}`);
   return [
     format(header),
@@ -38,7 +40,8 @@ function charts(report: BenchReport): Partial<Record<ChartName, string>> {
     if (stepResult?.charts?.latency !== undefined) result.latency = latencyChart(stepResult.charts.latency);
     if (stepResult?.charts?.throughput !== undefined) result.throughput = throughputChart(stepResult.charts.throughput);
   }
-  if (report.figures.some((figure) => figure.goal.kind === 'ratio-at-least' && figure.ratio !== null)) result.ratios = ratiosChart(report.figures);
+  const ratios = report.figures.some((figure) => figure.goal.kind === 'ratio-at-least' && figure.ratio !== null);
+  if (ratios) result.ratios = ratiosChart(report.figures);
   return result;
 }
 

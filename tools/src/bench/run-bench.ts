@@ -23,7 +23,16 @@ import { wakeupStep } from './wakeup-step.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Intake first: the sustained step compares itself with its figure. Memory last: it reads the peaks of all the others. */
-const STEPS: readonly BenchStep[] = [intakeStep, wakeupStep, overloadStep, outboxDrainStep, consumerDrainStep, latencyStep, sustainedStep, memoryStep];
+const STEPS: readonly BenchStep[] = [
+  intakeStep,
+  wakeupStep,
+  overloadStep,
+  outboxDrainStep,
+  consumerDrainStep,
+  latencyStep,
+  sustainedStep,
+  memoryStep,
+];
 
 /** Ctrl-C (or SIGTERM) aborts the run, which then cleans up; a second one kills the services and exits at once. */
 function onInterrupt(run: AbortController, resources: Resources, say: (text: string) => void): { interrupted: boolean } {
@@ -83,8 +92,16 @@ async function runBench(commandLine: CommandLine): Promise<number> {
   }
   if (environment === undefined) return state.interrupted ? 130 : 1;
   const logLines = resources.system?.outputCounts() ?? {};
-  const head = { mode: settings.mode, runId, startedAt: startedAt.toISOString(), seconds: (Date.now() - startedAt.getTime()) / 1000, environment, logLines };
-  const report = assembleReport({ ...head, problems: setupError === undefined ? problems : [...problems, `setup: ${setupError}`] }, selected, outcomes);
+  const head = {
+    mode: settings.mode,
+    runId,
+    startedAt: startedAt.toISOString(),
+    seconds: (Date.now() - startedAt.getTime()) / 1000,
+    environment,
+    logLines,
+    problems: setupError === undefined ? problems : [...problems, `setup: ${setupError}`],
+  };
+  const report = assembleReport(head, selected, outcomes);
   const complete = setupError === undefined && report.steps.every((step) => step.state === 'ran');
   await publish(report, commandLine.writeDocs && complete, profileDir);
   return state.interrupted ? 130 : complete ? 0 : 1;

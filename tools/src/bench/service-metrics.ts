@@ -32,17 +32,20 @@ export function batchingBetween(before: Counters, after: Counters) {
   const outboxBatches = after.outboxBatches - before.outboxBatches;
   const consumerBatches = after.consumerBatches - before.consumerBatches;
   const rowsPerOutboxBatch = per(after.outboxPublished - before.outboxPublished, outboxBatches);
-  return { outboxBatches, rowsPerOutboxBatch, consumerBatches, eventsPerConsumerBatch: per(after.consumerEvents - before.consumerEvents, consumerBatches) };
+  const eventsPerConsumerBatch = per(after.consumerEvents - before.consumerEvents, consumerBatches);
+  return { outboxBatches, rowsPerOutboxBatch, consumerBatches, eventsPerConsumerBatch };
 }
 export type Batching = ReturnType<typeof batchingBetween>;
 
-export const describeBatching = ({ outboxBatches, rowsPerOutboxBatch, consumerBatches, eventsPerConsumerBatch }: Batching): string =>
-  `${outboxBatches} outbox batches of ${rowsPerOutboxBatch?.toFixed(1) ?? '—'} rows, ${consumerBatches} consumer batches of ${eventsPerConsumerBatch?.toFixed(1) ?? '—'} events`;
+export const describeBatching = (batching: Batching): string =>
+  `${batching.outboxBatches} outbox batches of ${batching.rowsPerOutboxBatch?.toFixed(1) ?? '—'} rows, ` +
+  `${batching.consumerBatches} consumer batches of ${batching.eventsPerConsumerBatch?.toFixed(1) ?? '—'} events`;
 
 /** What order_service's group commit did between two readings. */
 export function orderWritesBetween(before: Counters, after: Counters) {
   const batches = after.orderWrites - before.orderWrites;
-  return { batches, ordersPerBatch: per(after.ordersWritten - before.ordersWritten, batches), retried: after.writesRetried - before.writesRetried };
+  const ordersPerBatch = per(after.ordersWritten - before.ordersWritten, batches);
+  return { batches, ordersPerBatch, retried: after.writesRetried - before.writesRetried };
 }
 
 export const describeOrderWrites = (writes: ReturnType<typeof orderWritesBetween>): string =>

@@ -50,7 +50,9 @@ async function runStep(context: BenchContext, offered: number) {
   sampling.catch(() => undefined);
   let load: PacedLoadResult;
   try {
-    load = await context.paced(offered, seconds, (sent) => progress.update(`${offered} orders/s: ${sent}/${offered * seconds} sent, backlog ${samples.at(-1)?.backlog.unapplied ?? 0}`));
+    load = await context.paced(offered, seconds, (sent) =>
+      progress.update(`${offered} orders/s: ${sent}/${offered * seconds} sent, backlog ${samples.at(-1)?.backlog.unapplied ?? 0}`),
+    );
   } finally {
     state.loading = false;
     await sampling;
@@ -60,7 +62,9 @@ async function runStep(context: BenchContext, offered: number) {
   const drainStarted = performance.now();
   let drainSeconds: number | null = null;
   try {
-    await context.drained(settings.sustained.drainDeadlineMs, (seen) => progress.update(`${offered} orders/s done; draining ${describeBacklog(seen)}`));
+    await context.drained(settings.sustained.drainDeadlineMs, (seen) =>
+      progress.update(`${offered} orders/s done; draining ${describeBacklog(seen)}`),
+    );
     drainSeconds = (performance.now() - drainStarted) / 1000;
   } catch (error) {
     signal.throwIfAborted();
@@ -77,13 +81,25 @@ function stepRow(step: LoadStep): Array<string | number> {
   const yesNo = (flag: boolean) => (flag ? 'yes' : '**no**');
   const drained = step.drainSeconds === null ? 'not in time' : `${step.drainSeconds.toFixed(1)} s`;
   const endBacklog = `${end.unapplied} (${end.outboxPending} / ${end.queued} / ${inConsumer})`;
-  return [step.offered, fixed(step.load.achievedRate), fixed(step.load.latencyMs.p99, 1), step.peakBacklog, endBacklog, fixed(step.growthPerSecond, 1), drained, yesNo(step.keptUp), yesNo(step.bounded)];
+  return [
+    step.offered,
+    fixed(step.load.achievedRate),
+    fixed(step.load.latencyMs.p99, 1),
+    step.peakBacklog,
+    endBacklog,
+    fixed(step.growthPerSecond, 1),
+    drained,
+    yesNo(step.keptUp),
+    yesNo(step.bounded),
+  ];
 }
 
 export const sustainedStep: BenchStep = {
   id: 'sustained',
   title: 'sustained load',
-  figures: [figure('sustained.highest', 'Highest sustained load (HTTP, end to end)', 'orders/s', 'closed-loop HTTP intake (intake step)', NO_GOAL)],
+  figures: [
+    figure('sustained.highest', 'Highest sustained load (HTTP, end to end)', 'orders/s', 'closed-loop HTTP intake (intake step)', NO_GOAL),
+  ],
 
   async run(context: BenchContext): Promise<StepResult> {
     const { progress, settings } = context;
@@ -97,11 +113,15 @@ export const sustainedStep: BenchStep = {
     }
     const skipped = settings.sustained.rates.slice(steps.length);
     const highest = Math.max(0, ...steps.filter((step) => step.held).map((step) => step.offered));
-    progress.end(`highest held step ${highest} orders/s (${steps.map((step) => `${step.offered}: ${step.held ? 'held' : 'not held'}`).join(', ')})`);
+    const held = steps.map((step) => `${step.offered}: ${step.held ? 'held' : 'not held'}`);
+    progress.end(`highest held step ${highest} orders/s (${held.join(', ')})`);
     return {
       measured: { 'sustained.highest': { value: highest, baseline: context.shared.httpIntakeRate ?? null } },
       details: {
-        steps: steps.map(({ samples, ...step }) => ({ ...step, samples: samples.map((sample) => ({ seconds: sample.seconds, ...sample.backlog })) })),
+        steps: steps.map(({ samples, ...step }) => ({
+          ...step,
+          samples: samples.map((sample) => ({ seconds: sample.seconds, ...sample.backlog })),
+        })),
         skipped,
         criteria: { maxGrowthShareOfRate: MAX_GROWTH_SHARE, maxBacklogSeconds: MAX_BACKLOG_SECONDS, minAchievedShare: 0.95 },
       },
@@ -120,7 +140,12 @@ export const sustainedStep: BenchStep = {
       ],
       charts: {
         throughput: {
-          points: steps.map((step) => ({ offered: step.offered, achieved: step.load.achievedRate, p99Ms: step.load.latencyMs.p99, held: step.held })),
+          points: steps.map((step) => ({
+            offered: step.offered,
+            achieved: step.load.achievedRate,
+            p99Ms: step.load.latencyMs.p99,
+            held: step.held,
+          })),
           closedLoopRate: context.shared.httpIntakeRate,
         },
       },

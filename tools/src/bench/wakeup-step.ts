@@ -29,7 +29,8 @@ async function switchTo(context: BenchContext, mode: WakeUp): Promise<void> {
     return;
   }
   await context.system.restart('order_service', context.signal, { OUTBOX_WAKEUP: 'poll' });
-  await context.system.restart('order_outbox_worker', context.signal, { OUTBOX_WAKEUP: 'poll', ...(mode === 'poll-10ms' ? { OUTBOX_POLL_INTERVAL_MS: '10' } : {}) });
+  const fastPoll: Record<string, string> = mode === 'poll-10ms' ? { OUTBOX_POLL_INTERVAL_MS: '10' } : {};
+  await context.system.restart('order_outbox_worker', context.signal, { OUTBOX_WAKEUP: 'poll', ...fastPoll });
 }
 
 interface Run {
@@ -50,7 +51,8 @@ async function runSequence(context: BenchContext): Promise<Run[]> {
       current = mode;
       await context.drained();
       const before = await readCounters(system);
-      const result = await context.load(`run ${index + 1}/${SEQUENCE.length}, wake-up ${mode}`, context.settings.intake.connections, context.settings.wakeup.seconds);
+      const label = `run ${index + 1}/${SEQUENCE.length}, wake-up ${mode}`;
+      const result = await context.load(label, context.settings.intake.connections, context.settings.wakeup.seconds);
       // Counted once the run's orders are through, so its batches are all in.
       await context.drained();
       runs.push({ mode, result, batching: batchingBetween(before, await readCounters(system)) });
@@ -64,7 +66,16 @@ async function runSequence(context: BenchContext): Promise<Run[]> {
 export const wakeupStep: BenchStep = {
   id: 'wakeup',
   title: 'wake-up cost',
-  figures: [figure('wakeup.intake', 'Intake with LISTEN/NOTIFY wake-up on', 'orders/s', 'intake with wake-up off (worker polls)', ratioAtLeast(0.95), 'cost ≤ 5 % (≥ 0.95 × off)')],
+  figures: [
+    figure(
+      'wakeup.intake',
+      'Intake with LISTEN/NOTIFY wake-up on',
+      'orders/s',
+      'intake with wake-up off (worker polls)',
+      ratioAtLeast(0.95),
+      'cost ≤ 5 % (≥ 0.95 × off)',
+    ),
+  ],
 
   async run(context: BenchContext): Promise<StepResult> {
     const runs = await runSequence(context);
@@ -78,9 +89,15 @@ export const wakeupStep: BenchStep = {
     context.progress.end(`${fixed(on)} orders/s with the wake-up, ${fixed(off)} without: cost ${cost.toFixed(1)} %`);
     const perBatch = (batches: number, each: number | null) => `${batches} × ${fixed(each, 1)}`;
     return {
-      measured: { 'wakeup.intake': { value: on, baseline: off, note: `cost ${cost.toFixed(1)} % of intake; a 10 ms poll instead costs ${pollCost.toFixed(1)} %` } },
+      measured: {
+        'wakeup.intake': {
+          value: on,
+          baseline: off,
+          note: `cost ${cost.toFixed(1)} % of intake; a 10 ms poll instead costs ${pollCost.toFixed(1)} %`,
+        },
+      },
       details: {
-        runs: runs.map((run) => ({ mode: run.mode, rate: run.result.rate, p99Ms: run.result.latencyMs.p99, batching: run.batching })),
+        runs: runs.map(({ mode, result, batching }) => ({ mode, rate: result.rate, p99Ms: result.latencyMs.p99, batching })),
         costPercent: cost,
         poll10msCostPercent: pollCost,
       },

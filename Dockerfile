@@ -1,11 +1,12 @@
-# One image for every process of the system; docker-compose.yml picks the entry:
-#   node services/order-service/dist/main.js                  order_service (3001)
-#   node services/order-service/dist/outbox-worker.js         order_outbox_worker (ops 3011)
-#   node services/order-service/dist/db/setup.js              create + migrate order_service's database
-#   node services/customer-service/dist/main.js               customer_service (3002)
-#   node services/customer-service/dist/order-created-consumer.js  order_created_consumer (ops 3012)
-#   node services/customer-service/dist/db/setup.js           create + migrate + seed customer_service's database
-#   node services/ops-console/dist/main.js                     ops_console (3003)
+# One image for every process of the system; the entrypoint is node with the
+# services' flags, and docker-compose.yml's command picks the script:
+#   services/order-service/dist/main.js                  order_service (3001)
+#   services/order-service/dist/outbox-worker.js         order_outbox_worker (ops 3011)
+#   services/order-service/dist/db/setup.js              create + migrate order_service's database
+#   services/customer-service/dist/main.js               customer_service (3002)
+#   services/customer-service/dist/order-created-consumer.js  order_created_consumer (ops 3012)
+#   services/customer-service/dist/db/setup.js           create + migrate + seed customer_service's database
+#   services/ops-console/dist/main.js                     ops_console (3003)
 # No secrets are baked in: every credential comes from the environment at run time.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -39,8 +40,6 @@ RUN npm run build
 # -------------------------------------------------------------- runtime stage
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
-# Smaller young generation: lower resident memory for a few more quick scavenges (as npm start runs them).
-ENV NODE_OPTIONS=--max-semi-space-size=4
 WORKDIR /app
 
 COPY package.json package-lock.json ./
@@ -73,4 +72,9 @@ EXPOSE 3001 3002 3003 3011 3012
 
 # No HEALTHCHECK here: each process listens on a different port and the
 # setup entries are one-shot, so docker-compose.yml defines one per service.
-CMD ["node", "services/order-service/dist/main.js"]
+# The flags of SERVICE_NODE_FLAGS (tools/src/start/process-table.ts, which says
+# why each one): a bounded young generation and old-generation growth, and no
+# optimizing tier-up of WebAssembly. On the command line, not in NODE_OPTIONS,
+# which refuses the last two.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--liftoff-only"]
+CMD ["services/order-service/dist/main.js"]

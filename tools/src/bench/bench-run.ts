@@ -26,7 +26,7 @@ export interface Resources {
 
 export const describeError = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-export interface RunOptions {
+interface RunOptions {
   root: string;
   runId: string;
   settings: BenchSettings;

@@ -46,7 +46,6 @@ export function pipelineTuning(env: NodeJS.ProcessEnv) {
     consumerPrefetch: integer('CONSUMER_PREFETCH', 500),
   };
 }
-export type PipelineTuning = ReturnType<typeof pipelineTuning>;
 
 export const STEP_IDS = ['intake', 'wakeup', 'overload', 'outbox-drain', 'consumer-drain', 'latency', 'sustained', 'memory'] as const;
 export type StepId = (typeof STEP_IDS)[number];

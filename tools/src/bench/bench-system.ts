@@ -7,11 +7,8 @@ import {
   orderServiceUrl,
   wireSystem,
   type ServiceProcess,
-  type ServiceRole,
 } from '@orders/test-support';
 import { SERVICE_NODE_FLAGS, SYSTEM_PROCESSES } from '../start/process-table.js';
-
-export type Role = ServiceRole;
 
 /**
  * Variables the bench sets itself, or drops: a developer's values for them

@@ -23,12 +23,7 @@ async function preload(context: BenchContext, range: Range): Promise<void> {
   }
 }
 
-/**
- * Timed on PostgreSQL's clock: from the first applied event's processed_at
- * (the start of the first transaction that applied anything) to the moment
- * the last one is visible. The queue is watched first because that costs the
- * database nothing while the consumer works.
- */
+/** The queue is watched first: that costs the database nothing while the consumer works. */
 async function measureDrain(context: BenchContext, range: Range, label: string) {
   const { broker, databases, progress, signal } = context;
   const count = sizeOf(range);
@@ -128,12 +123,10 @@ export const consumerDrainStep: BenchStep = {
     const meanBatch = histogramMean(metrics, 'order_events_batch_size');
     const meanBatchMs = (histogramMean(metrics, 'order_events_batch_duration_seconds') ?? Number.NaN) * 1000;
     const megabytes = (name: string) => fixed((metrics.get(name) ?? Number.NaN) / (1024 * 1024));
-    const note = [
-      real.complete ? '' : `consumer hit the deadline: rate over ${real.applied} events`,
-      baseline.complete ? '' : `baseline hit the deadline: rate over ${baseline.applied} events`,
-    ]
-      .filter((text) => text !== '')
-      .join('; ');
+    const notes: string[] = [];
+    if (!real.complete) notes.push(`consumer hit the deadline: rate over ${real.applied} events`);
+    if (!baseline.complete) notes.push(`baseline hit the deadline: rate over ${baseline.applied} events`);
+    const note = notes.join('; ');
     progress.end(`${fixed(real.rate)} events/s vs ${fixed(baseline.rate)} one transaction per message`);
     const consumerNotes =
       `mean batch ${fixed(meanBatch)} events in ${fixed(meanBatchMs, 1)} ms; ${deadLettered} dead-lettered; ` +
@@ -152,12 +145,11 @@ export const consumerDrainStep: BenchStep = {
         baselineFailures,
       },
       markdown: [
-        `${thousands(count)} order.created messages (contract body and properties, spread over the ${context.customerIds.length} ` +
-          'seeded customers) are preloaded on the queue with the worker stopped; then the consumer drains them. Timed on ' +
-          "PostgreSQL's clock from the first event's processed_at to the last one applied. The baseline drains its own " +
-          `${thousands(count)} messages with prefetch ${tuning.consumerPrefetch} (the consumer's) and one transaction per message ` +
-          `(inbox insert, count update, commit, then ack) over ${poolSize} connections. Between the runs the inbox rows are ` +
-          'deleted, the counts taken back and the tables vacuumed.',
+        `Load: ${thousands(count)} order.created messages (contract body and properties, over the ${context.customerIds.length} ` +
+          "seeded customers) preloaded with the worker stopped, then drained. Timed on PostgreSQL's clock from the first event's " +
+          `processed_at to the last one applied. Baseline: its own ${thousands(count)} messages, prefetch ${tuning.consumerPrefetch} ` +
+          `(the consumer's), one transaction per message (inbox insert, count update, commit, then ack) over ${poolSize} connections. ` +
+          'Between runs the inbox rows are deleted, the counts taken back and the tables vacuumed.',
         '',
         ...table('run | events/s: | seconds: | applied: | notes', [
           ['consumer', fixed(real.rate), fixed(real.seconds, 2), real.applied, consumerNotes],

@@ -21,20 +21,11 @@ export async function loadOrderStatement(root: string) {
   const file = path.join(root, 'services/order-service/dist/orders/place-orders-statement.js');
   const text = ((await import(pathToFileURL(file).href)) as { PLACE_ORDERS_STATEMENT?: unknown }).PLACE_ORDERS_STATEMENT;
   if (typeof text !== 'string') throw new Error(`${file} does not export PLACE_ORDERS_STATEMENT`);
-  const oneOrder = (customerId: number, quantity: number, eventId: string | null) => [
-    [customerId],
-    ['Bench widget'],
-    [quantity],
-    ['9.99'],
-    ['pending'],
-    [eventId],
-    [null],
-    [null],
-    [null],
-  ];
+  const oneOrder = (customerId: number, quantity: number, eventId: string | null) =>
+    [customerId, 'Bench widget', quantity, '9.99', 'pending', eventId, null, null, null].map((value) => [value]);
   return { text, oneOrder };
 }
-export type OrderStatement = Awaited<ReturnType<typeof loadOrderStatement>>;
+type OrderStatement = Awaited<ReturnType<typeof loadOrderStatement>>;
 
 /** pgbench from PATH, else from the PostgreSQL server package (/usr/lib/postgresql/<version>/bin), newest first. */
 function findPgbench(): string {
@@ -61,11 +52,8 @@ function findPgbench(): string {
 }
 
 /**
- * The ceiling the intake is compared with: PostgreSQL's own load generator
- * sending order_service's statement, one order per transaction, from
- * `clients` connections, prepared, for `seconds`. pgbench sends variables,
- * not $n: `:p1` … `:p9`, each an array literal of one element; no event id,
- * the statement makes one per order, as pgbench cannot.
+ * pgbench sends variables, not $n: `:p1` … `:p9`, each an array literal of
+ * one element; no event id, the statement makes one per order, as pgbench cannot.
  */
 export async function placeOrdersWithPgbench(
   url: string,
@@ -104,13 +92,7 @@ export async function placeOrdersWithPgbench(
 
 const TOO_MANY_CONNECTIONS = '53300';
 
-/**
- * The second intake baseline: order_service's own statement, one order per
- * transaction, sent through the pg driver (the one the service uses) by
- * `concurrency` loops with a connection each. No HTTP, no validation, no
- * customer check: what Node.js and pg reach with the statement alone, next
- * to pgbench, which measures the database without Node.
- */
+/** The statement alone through the pg driver the service uses: no HTTP, no validation, no customer check. */
 export async function placeOrdersWithPlainSql(options: {
   orderUrl: string;
   statement: OrderStatement;

@@ -27,12 +27,7 @@ async function waitForConnections(context: BenchContext, needed: number): Promis
   });
 }
 
-/**
- * The baselines run while order_service is down, so its pool holds no
- * connections and takes no CPU; the rest keeps running, as behind the HTTP
- * runs. Both write to a scratch copy of the order schema that no worker
- * reads, so they pay for nothing behind them.
- */
+/** Run with order_service down, so its pool holds no connections and takes no CPU; the rest keeps running, as behind HTTP. */
 async function runBaselines(context: BenchContext) {
   const { system, progress, signal, databases } = context;
   const { connections, warmupSeconds, seconds } = context.settings.intake;
@@ -143,13 +138,11 @@ export const intakeStep: BenchStep = {
       },
       details: { http, cacheOff, pgbench, nodeBaseline, drainSeconds, drainRate, batching, writes },
       markdown: [
-        `POST /api/v1/orders over ${connections} keep-alive connections (autocannon, closed loop) for ${seconds} s after a ` +
-          `${warmupSeconds} s warm-up, orders spread over the ${context.customerIds.length} seeded customers, with the real ` +
-          'customer check against Customer Service and the outbox worker and consumer running. The baselines send ' +
-          "order_service's own statement (loaded from its build), one order per transaction, to a scratch copy of the " +
-          `order schema: pgbench with ${connections} clients (prepared), and the pg driver from ${connections} loops. The ` +
-          'pipeline drains between runs. Drain: orders accepted in the HTTP run ÷ (run time + the time until the last of ' +
-          'them is counted by Customer Service).',
+        `Load: POST /api/v1/orders over ${connections} keep-alive connections (autocannon, closed loop), ${seconds} s after a ` +
+          `${warmupSeconds} s warm-up, over the ${context.customerIds.length} seeded customers; real customer check, worker and consumer ` +
+          "running. Baselines: order_service's own statement (from its build), one order per transaction, to a scratch copy of the " +
+          `order schema: pgbench with ${connections} prepared clients, and pg from ${connections} loops. The pipeline drains between ` +
+          'runs. Drain: orders accepted ÷ (run time + time until the last of them is counted by Customer Service).',
         '',
         ...table('run | orders/s: | p50 ms: | p99 ms: | failures', [
           row('HTTP, shipped configuration', http, failures(http)),

@@ -43,7 +43,8 @@ export interface HistogramBin {
  * Equal-width bins up to a little past the 99.9th percentile, plus one
  * open-ended bin for the tail, so a few outliers do not squash the chart.
  */
-export function histogram(values: readonly number[], bins = 40): HistogramBin[] {
+export function histogram(values: readonly number[]): HistogramBin[] {
+  const bins = 40;
   if (values.length === 0) return [];
   const sorted = ascending(values);
   const width = Math.max(1, Math.ceil(Math.max(1, percentile(sorted, 0.999) * 1.1) / bins));

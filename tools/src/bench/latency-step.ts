@@ -9,12 +9,7 @@ import { batchingBetween, describeBatching, readCounters } from './service-metri
 /** The seed's outbox poll ran every 5 s: on paper an event waits 2.5 s on average, 4.95 s at the 99th percentile. */
 const SEED_POLL_MS = 5_000;
 
-/**
- * End-to-end latency per order: processed_order_events.processed_at (customer
- * database) minus orders.created_at (order database). Both are now() of their
- * transaction in the same PostgreSQL cluster, so one clock, no skew; both are
- * stored with millisecond precision.
- */
+/** processed_at − created_at per order: both now() in one PostgreSQL cluster, so one clock and no skew. */
 async function endToEndLatencies(context: BenchContext, afterOrderId: number) {
   const [orders, applied] = await Promise.all([
     context.databases.order.query<{ id: number; created_ms: number }>(
@@ -95,10 +90,9 @@ export const latencyStep: BenchStep = {
       },
       details: { load, endToEndMs: e2e, missing, batching, histogram: bins, idleCpuSeconds: idle, idleSeconds },
       markdown: [
-        `${rate} orders/s for ${seconds} s, open loop (each request due at a fixed time, latency counted from then) through ` +
-          'the HTTP API with all four processes running. Per order, end-to-end latency = processed_order_events.processed_at − ' +
-          'orders.created_at, both PostgreSQL now() (transaction start) in the same cluster, joined on order id; millisecond ' +
-          "precision. The paper baseline is the seed's 5 s outbox poll (mean and median 2.5 s, p99 4.95 s).",
+        `Load: ${rate} orders/s for ${seconds} s through the HTTP API, open loop (each request due at a fixed time, latency ` +
+          'counted from then), all four processes running. Timed per order: processed_order_events.processed_at − orders.created_at, ' +
+          "both PostgreSQL now() in one cluster (ms precision). Baseline on paper: the seed's 5 s outbox poll (median 2.5 s, p99 4.95 s).",
         '',
         ...table(' | count: | mean: | p50: | p90: | p99: | p99.9: | max:', [
           distributionRow('end to end, ms', e2e, 0),

@@ -27,13 +27,9 @@ export interface BenchReport {
 
 export type ChartName = 'latency' | 'throughput' | 'ratios';
 
-export const VERDICT_TEXT: Record<Figure['verdict'], string> = {
-  pass: 'pass',
-  fail: 'FAIL',
-  info: 'info',
-  'not run': 'not run',
-  error: 'ERROR',
-};
+/** A verdict as a table cell: a failure in capitals, so it stands out in a terminal too. */
+export const verdictText = (verdict: Figure['verdict']): string =>
+  verdict === 'fail' || verdict === 'error' ? verdict.toUpperCase() : verdict;
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -70,7 +66,7 @@ function summary(report: BenchReport): string[] {
       `${formatValue(figure.baseline, figure.unit)} (${cell(figure.baselineLabel)})`,
       formatRatio(figure.ratio),
       cell(figure.goalText),
-      figure.verdict === 'fail' || figure.verdict === 'error' ? `**${VERDICT_TEXT[figure.verdict]}**` : VERDICT_TEXT[figure.verdict],
+      figure.verdict === 'fail' || figure.verdict === 'error' ? `**${verdictText(figure.verdict)}**` : verdictText(figure.verdict),
       cell(figure.note ?? ''),
     ]),
   );

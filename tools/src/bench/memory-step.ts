@@ -1,18 +1,13 @@
-import { scrapeMetrics } from '@orders/test-support';
+import { scrapeMetrics, type ServiceRole } from '@orders/test-support';
 import type { BenchContext, BenchStep, StepResult } from './bench-step.js';
-import type { Role } from './bench-system.js';
 import { atMost, figure } from './figures.js';
 import { fixed, table } from './markdown-table.js';
 
-const ROLES: readonly Role[] = ['order_service', 'customer_service', 'order_outbox_worker', 'order_created_consumer'];
+const ROLES: readonly ServiceRole[] = ['order_service', 'customer_service', 'order_outbox_worker', 'order_created_consumer'];
 const GOAL_MB = 150;
 
-/**
- * V8's own account of each service at the end of the run (from its Prometheus
- * default metrics): with the peak RSS it tells heap growth apart from
- * buffers held outside the heap.
- */
-async function heapOf(context: BenchContext, role: Role) {
+/** V8's account at the end of the run: with the peak RSS it tells heap growth apart from buffers outside the heap. */
+async function heapOf(context: BenchContext, role: ServiceRole) {
   const totals = await scrapeMetrics(context.system.metricsPort(role));
   const mb = (name: string) => (totals.has(name) ? (totals.get(name) ?? 0) / (1024 * 1024) : undefined);
   return {
@@ -22,12 +17,6 @@ async function heapOf(context: BenchContext, role: Role) {
   };
 }
 
-/**
- * Peak resident memory of each service over the whole run, sampled by the
- * resource monitor while every other step loaded the system. The baseline
- * is a bare Node.js process (an empty event loop): what any process of this
- * runtime costs before it does anything.
- */
 export const memoryStep: BenchStep = {
   id: 'memory',
   title: 'memory',
@@ -48,7 +37,7 @@ export const memoryStep: BenchStep = {
     const heaps = new Map(await Promise.all(ROLES.map(async (role) => [role, await heapOf(context, role)] as const)));
     const bare = peaks.get('bare_node');
     progress.end(ROLES.map((role) => `${role} ${peaks.get(role)?.peakMb.toFixed(0) ?? '?'} MB`).join(', '));
-    const measured = (role: Role) => {
+    const measured = (role: ServiceRole) => {
       const peak = peaks.get(role);
       return { value: peak?.peakMb ?? null, baseline: bare?.peakMb ?? null, ...(peak ? { note: `peak in step: ${peak.step}` } : {}) };
     };
@@ -56,10 +45,9 @@ export const memoryStep: BenchStep = {
       measured: Object.fromEntries(ROLES.map((role) => [`memory.${role}`, measured(role)])),
       details: { peaks: Object.fromEntries(peaks), heapsAtEnd: Object.fromEntries(heaps) },
       markdown: [
-        'VmHWM (peak resident set, kept by the kernel) and VmRSS of every service process, read from /proc/<pid>/status ' +
-          'four times a second for the whole run; per service, the highest value over all its copies and restarts. The ' +
-          "baseline is a bare Node.js process with an empty event loop, started by the bench. The heap columns are V8's " +
-          'figures (Prometheus default metrics) of the copy running at the end of the run.',
+        'VmHWM (the kernel\'s peak resident set) and VmRSS of every service process, from /proc/<pid>/status four times a second ' +
+          'for the whole run; per service, the highest over all its copies and restarts. Baseline: a bare Node.js process with an ' +
+          "empty event loop. Heap columns: V8's figures (Prometheus default metrics) of the copy running at the end of the run.",
         '',
         ...table('process | at start MB: | peak MB: | peak seen in step | heap total / used MB at end: | external MB at end: | goal', [
           ...ROLES.map((role) => {

@@ -83,12 +83,7 @@ async function waitForDrain(context: BenchContext, workers: number, rows: Preloa
   });
 }
 
-/**
- * The bench holds an EXCLUSIVE lock on outbox_events while the workers start,
- * so their first claims wait and every worker begins at the same instant, the
- * release; the drain is timed on PostgreSQL's clock from the release to the
- * last row marked published.
- */
+/** The workers start behind an EXCLUSIVE lock on outbox_events: their first claims wait, so all begin at its release. */
 async function drainWithWorkers(context: BenchContext, workers: number, rows: Preloaded) {
   const { system, databases, broker, signal } = context;
   const labels = Array.from({ length: workers }, (_, index) => `order_outbox_worker${index === 0 ? '' : `#${index + 1}`}`);
@@ -174,11 +169,10 @@ export const outboxDrainStep: BenchStep = {
       measured: { 'outbox.one-worker': measured(one), 'outbox.two-workers': measured(two) },
       details: { rows: count, window, baseline, oneWorker: one, twoWorkers: two },
       markdown: [
-        `${thousands(count)} due rows are preloaded into outbox_events with the consumer stopped, so the queue only fills. The ` +
-          'workers start behind a lock on the table and all begin at its release; the drain is timed on PostgreSQL\'s clock ' +
-          `until the last row is marked published. Worker: batch ${tuning.outboxBatchSize}, ${tuning.outboxConcurrency} batches in ` +
-          'flight. The baseline publishes the same messages (body, properties, persistent, mandatory, same exchange and quorum ' +
-          `queue) with plain amqplib on one confirm channel, at most ${window} unconfirmed (the worker's own maximum).`,
+        `Load: ${thousands(count)} due rows preloaded into outbox_events, consumer stopped so the queue only fills; worker batch ` +
+          `${tuning.outboxBatchSize}, ${tuning.outboxConcurrency} batches in flight. Timed on PostgreSQL's clock from the release of a ` +
+          'lock the workers start behind to the last row marked published. Baseline: the same messages (body, properties, persistent, ' +
+          `mandatory, same exchange and quorum queue) through plain amqplib on one confirm channel, at most ${window} unconfirmed.`,
         '',
         ...table('run | msg/s: | seconds: | mean batch ms: | batches: | worker RSS / heap MB after: | check', [
           [

@@ -6,14 +6,7 @@ import { readCounters } from './service-metrics.js';
 
 const peakMbOf = (pid: number | undefined) => (pid === undefined ? null : (readMemory(pid)?.peakKb ?? Number.NaN) / 1024);
 
-/**
- * Far more clients than the machine can serve: every connection sends its
- * next order as soon as it has an answer, so the offered load only grows
- * with the number of connections. The service must answer what it can at a
- * bounded latency and refuse the rest at once (503 overloaded with
- * Retry-After), with bounded memory. order_service is restarted first, so
- * its VmHWM (the kernel's peak resident set) is the peak of this step.
- */
+/** Every connection sends its next order as soon as it has an answer: the load only grows with the connections. */
 export const overloadStep: BenchStep = {
   id: 'overload',
   title: 'overload',
@@ -56,9 +49,10 @@ export const overloadStep: BenchStep = {
       },
       details: { connections, seconds, result, peakMb },
       markdown: [
-        `POST /api/v1/orders over ${connections} keep-alive connections (autocannon, closed loop) for ${seconds} s, right after a ` +
-          "fresh start of order_service (so its peak resident set is this step's). A 503 is the admission control refusing an " +
-          'order it has no room for (`overloaded`, with Retry-After); the latency columns are over every answer, 201 and 503 alike.',
+        `Load: as in the intake step, but over ${connections} connections for ${seconds} s, right after a fresh start of ` +
+          "order_service (so its peak resident set is this step's). Baselines: the intake step at 32 connections; for memory a bare " +
+          'Node.js process. A 503 is the admission control refusing an order it has no room for (`overloaded`, Retry-After); ' +
+          'latencies are over every answer, 201 and 503 alike.',
         '',
         ...table('answers: | 201: | 503 (of them overloaded): | other / errors: | p50 ms: | p99 ms: | max ms: | order_service peak RSS:', [
           [

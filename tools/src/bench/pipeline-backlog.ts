@@ -77,5 +77,3 @@ export function createBacklogProbe(databases: BenchDatabases, broker: BenchBroke
     },
   };
 }
-
-export type BacklogProbe = ReturnType<typeof createBacklogProbe>;

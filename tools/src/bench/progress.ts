@@ -4,7 +4,8 @@
  * printed every ten seconds at most, so a log shows signs of life without
  * filling up.
  */
-export function createProgress(stream: NodeJS.WriteStream = process.stderr) {
+export function createProgress() {
+  const stream = process.stderr;
   const inPlace = stream.isTTY;
   let prefix = '';
   let stepStartedAt = 0;

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatRatio, formatValue } from './figures.js';
-import { markdownReport, VERDICT_TEXT, type BenchReport, type ChartName } from './markdown-report.js';
+import { markdownReport, verdictText, type BenchReport, type ChartName } from './markdown-report.js';
 import { latencyChart, ratiosChart, throughputChart } from './svg-charts.js';
 
 /** The results table for the terminal: fixed-width columns, no colour, so it also reads in a CI log. */
@@ -13,7 +13,7 @@ export function formatTable(report: BenchReport): string {
     formatValue(figure.baseline, figure.unit),
     formatRatio(figure.ratio),
     figure.goalText,
-    VERDICT_TEXT[figure.verdict],
+    verdictText(figure.verdict),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   // The value, baseline and ratio columns are numbers: right-aligned.

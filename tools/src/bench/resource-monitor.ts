@@ -1,6 +1,6 @@
 import { readMemory } from '@orders/test-support';
 
-export interface Watched {
+interface Watched {
   label: string;
   /** What peaks are reported by: the service role, whichever copy it was. */
   group: string;
@@ -24,10 +24,10 @@ export interface MemoryPeak {
  * peak between two samples is not missed; sampling is needed only because
  * processes come and go between steps.
  */
-export function createResourceMonitor(watched: () => Watched[], intervalMs = 250) {
+export function createResourceMonitor(watched: () => Watched[]) {
   const peaks = new Map<string, MemoryPeak>();
   let step = 'setup';
-  const timer = setInterval(sample, intervalMs);
+  const timer = setInterval(sample, 250);
   timer.unref();
 
   function sample(): void {
@@ -56,5 +56,3 @@ export function createResourceMonitor(watched: () => Watched[], intervalMs = 250
     peaks: () => new Map(peaks),
   };
 }
-
-export type ResourceMonitor = ReturnType<typeof createResourceMonitor>;

@@ -13,7 +13,7 @@ const COUNTERS = {
   /** 503 overloaded answers of the admission control. */
   shed: 'order_intake_shed_total',
 } as const;
-export type Counters = Record<keyof typeof COUNTERS, number>;
+type Counters = Record<keyof typeof COUNTERS, number>;
 
 /** The services' own /metrics: a step compares two readings to say where the time went, next to its figure. */
 export async function readCounters(system: BenchSystem): Promise<Counters> {

@@ -14,13 +14,7 @@ const MAX_BACKLOG_SECONDS = 1;
 
 type Samples = Array<{ seconds: number; backlog: Backlog }>;
 
-/**
- * Bounded: over the last three quarters of the step (the first quarter is
- * the ramp from empty) the backlog grows by less than 5 % of the offered
- * rate, and what is left at the end is under one second of orders. Kept up:
- * the API created at least 95 % of the offered orders and none had to be
- * held back. A step is held when both are true.
- */
+/** Held = kept up (≥ 95 % of the offered orders created, none held back) and bounded; the first quarter is the ramp from empty. */
 function judgeStep(offered: number, load: PacedLoadResult, samples: Samples, seconds: number) {
   const settled = samples.filter((sample) => sample.seconds >= seconds / 4);
   const growthPerSecond = slope(settled.map((sample) => ({ x: sample.seconds, y: sample.backlog.unapplied })));
@@ -126,11 +120,11 @@ export const sustainedStep: BenchStep = {
         criteria: { maxGrowthShareOfRate: MAX_GROWTH_SHARE, maxBacklogSeconds: MAX_BACKLOG_SECONDS, minAchievedShare: 0.95 },
       },
       markdown: [
-        `Open-loop load through the HTTP API, ${settings.sustained.seconds} s per step, all four processes running; the ` +
-          'backlog (orders not yet applied: outbox pending + queue + in the consumer) is sampled every 0.5 s. A step is ' +
-          `**held** when the API created ≥ 95 % of the offered orders and the backlog stayed bounded: growth over the last ` +
-          `three quarters of the step < ${MAX_GROWTH_SHARE * 100} % of the offered rate, and < ${MAX_BACKLOG_SECONDS} s of ` +
-          'orders left at the end. Stepping stops after the first step not held.',
+        `Load: open loop through the HTTP API, ${settings.sustained.seconds} s per step, all four processes running; the backlog ` +
+          '(outbox pending + queue + in the consumer) sampled every 0.5 s. **Held**: the API created ≥ 95 % of the offered orders ' +
+          `and the backlog stayed bounded (growth over the last three quarters < ${MAX_GROWTH_SHARE * 100} % of the offered rate, ` +
+          `< ${MAX_BACKLOG_SECONDS} s of orders left at the end). Stepping stops after the first step not held. ` +
+          "Baseline: intake's closed loop.",
         '',
         ...table(
           'offered /s: | achieved /s: | p99 HTTP ms: | peak backlog: | end backlog (outbox / queue / consumer) | growth /s: | drained in: | kept up | bounded',

@@ -47,10 +47,10 @@ const xAxis = () => line(MARGIN.left, BOTTOM, MARGIN.left + PLOT.width, BOTTOM, 
 const shortNumber = (value: number) =>
   value >= 10_000 ? `${(value / 1000).toFixed(0)}k` : value.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
-/** Round tick steps (1, 2 or 5 times a power of ten) covering 0..max. */
-function ticks(max: number, wanted = 5): number[] {
+/** About five round tick steps (1, 2 or 5 times a power of ten) covering 0..max. */
+function ticks(max: number): number[] {
   if (!(max > 0)) return [0, 1];
-  const raw = max / wanted;
+  const raw = max / 5;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 2.5, 5, 10].find((factor) => factor * power >= raw) ?? 10) * power;
   const result = [0];

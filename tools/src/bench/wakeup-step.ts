@@ -4,17 +4,9 @@ import type { HttpLoadResult } from './http-load.js';
 import { fixed, table } from './markdown-table.js';
 import { batchingBetween, readCounters, type Batching } from './service-metrics.js';
 
-/**
- * on: the shipped setup: order_service sends a coalesced NOTIFY after each
- * order's commit and the worker LISTENs.
- * off: what the issue compares with: nobody notifies and the worker finds
- * new rows only by its poll (OUTBOX_WAKEUP=poll on both).
- * poll-10ms: the alternative to a hint, for the record: no NOTIFY, and a
- * worker polling every 10 ms to get a latency near the hint's.
- */
 type WakeUp = 'on' | 'off' | 'poll-10ms';
 
-/** Mirror order (A B C C B A): each mode gets an early and a late slot, so drift over time (autovacuum, a neighbour's tests) cancels out. */
+/** Mirror order (A B C C B A): each mode gets an early and a late slot, so drift (autovacuum, a neighbour's tests) cancels out. */
 const SEQUENCE: readonly WakeUp[] = ['on', 'off', 'poll-10ms', 'poll-10ms', 'off', 'on'];
 
 const DESCRIPTION: Record<WakeUp, string> = {

@@ -1,4 +1,4 @@
-import { readMemory } from '@orders/test-support';
+import { eventually, readMemory } from '@orders/test-support';
 import type { BenchContext, BenchStep, StepResult } from './bench-step.js';
 import { atMost, figure, NO_GOAL } from './figures.js';
 import { fixed, table, thousands } from './markdown-table.js';
@@ -27,7 +27,14 @@ export const overloadStep: BenchStep = {
     await context.drained();
     const shedBefore = (await readCounters(system)).shed;
     const result = await context.load(`${connections} connections`, connections, seconds);
-    const shed = (await readCounters(system)).shed - shedBefore;
+    // Orders admitted before the load stopped still commit after it: wait for them, or the drain
+    // below misses them and a later step's queue purge takes their events.
+    const settled = await eventually(
+      () => readCounters(system),
+      (counters) => counters.inFlight === 0,
+      { timeoutMs: 30_000, intervalMs: 50, what: 'order_service to answer the orders it admitted', signal },
+    );
+    const shed = settled.shed - shedBefore;
     const count = (status: string) => result.statusCodes[status] ?? 0;
     const peakMb = peakMbOf(service.pid ?? Number.NaN) ?? Number.NaN;
     const bareMb = peakMbOf(context.referencePid);

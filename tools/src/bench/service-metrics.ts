@@ -12,6 +12,8 @@ const COUNTERS = {
   writesRetried: 'order_write_batches_retried_total',
   /** 503 overloaded answers of the admission control. */
   shed: 'order_intake_shed_total',
+  /** A gauge: orders admitted and not answered yet. */
+  inFlight: 'order_intake_in_flight',
 } as const;
 type Counters = Record<keyof typeof COUNTERS, number>;
 

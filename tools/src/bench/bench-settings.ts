@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /**
- * What a run does: the full benchmark (five to six minutes) or the quick smoke
+ * What a run does: the full benchmark (about four minutes) or the quick smoke
  * run that CI uses so the harness never rots. Every size and duration lives
  * here, so the two modes differ in numbers only, never in code paths.
  */

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, freePort, freeStablePort } from '@orders/test-support';
+import { messagingTopology } from '@orders/contracts';
+import { deleteTopology, eventually, freePort, freeStablePort } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
 import { TEST_API_KEY, unique } from '../support/running-services.js';
 import { TEST_RABBITMQ_URL } from '../support/test-environment.js';
@@ -12,6 +13,8 @@ import { TEST_RABBITMQ_URL } from '../support/test-environment.js';
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 let databases: IsolatedDatabases;
+/** Each run's queues and exchanges, removed at the end like its databases. */
+const topologyPrefixes: string[] = [];
 
 beforeAll(async () => {
   databases = await createIsolatedDatabases();
@@ -19,6 +22,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await databases.drop();
+  for (const prefix of topologyPrefixes) await deleteTopology(TEST_RABBITMQ_URL, messagingTopology(prefix));
 });
 
 // ops_console guards every route, health included, with HTTP Basic (the development password here).
@@ -43,6 +47,8 @@ async function isolatedEnvironment(): Promise<{ env: NodeJS.ProcessEnv; readyUrl
     await freePort(),
     await freeStablePort(),
   ];
+  const topologyPrefix = `${unique('npm-start')}.`;
+  topologyPrefixes.push(topologyPrefix);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -50,7 +56,7 @@ async function isolatedEnvironment(): Promise<{ env: NodeJS.ProcessEnv; readyUrl
     LOG_LEVEL: 'info',
     INTERNAL_API_KEY: TEST_API_KEY,
     RABBITMQ_URL: TEST_RABBITMQ_URL,
-    RABBITMQ_TOPOLOGY_PREFIX: `${unique('npm-start')}.`,
+    RABBITMQ_TOPOLOGY_PREFIX: topologyPrefix,
     ORDER_DATABASE_URL: databases.orderDatabaseUrl,
     CUSTOMER_DATABASE_URL: databases.customerDatabaseUrl,
     ORDER_SERVICE__PORT: String(orderPort),

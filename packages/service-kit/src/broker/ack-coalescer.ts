@@ -10,16 +10,20 @@ import type { Channel, Message } from 'amqplib';
  * them all. Deliveries settled behind one still in hand (a slow or retrying
  * batch) are acked one by one, so they never wait for their neighbour.
  *
- * Safe because a `multiple` ack only ever covers tags this coalescer has
- * seen settled: an ack sent early (one by one) or a requeue is already
- * settled at the broker, and a multiple ack passing over it changes nothing.
+ * Safe because a `multiple` ack only ever covers tags below the lowest one
+ * still in hand, all settled here: those acked one by one earlier, or
+ * requeued, are already settled at the broker, and passing over them changes
+ * nothing.
  */
 export function createAckCoalescer(channel: Channel) {
-  /** Delivery tags in the order they arrived, from `head` on still tracked. */
-  let delivered: number[] = [];
-  let head = 0;
-  /** 'ack': settled here, not sent yet; 'sent': already settled at the broker. */
-  const settled = new Map<number, 'ack' | 'sent'>();
+  /**
+   * Delivered and not settled yet, in delivery order (a Set keeps insertion
+   * order), so the first is the lowest tag still in hand. Bounded by the
+   * prefetch: the broker counts these as unacknowledged.
+   */
+  const inHand = new Set<number>();
+  /** Settled here as acks since the last flush. */
+  let pending: number[] = [];
   let flushScheduled = false;
 
   function sendAck(tag: number, allUpTo: boolean): void {
@@ -33,48 +37,37 @@ export function createAckCoalescer(channel: Channel) {
 
   function flush(): void {
     flushScheduled = false;
-    let highestAck: number | undefined;
-    while (head < delivered.length) {
-      const tag = delivered[head] as number;
-      const state = settled.get(tag);
-      if (state === undefined) break;
-      if (state === 'ack') highestAck = tag;
-      settled.delete(tag);
-      head += 1;
+    const lowestInHand = inHand.values().next().value ?? Number.POSITIVE_INFINITY;
+    let highestBelow: number | undefined;
+    for (const tag of pending) {
+      if (tag < lowestInHand) highestBelow = Math.max(highestBelow ?? tag, tag);
+      else sendAck(tag, false);
     }
-    if (highestAck !== undefined) sendAck(highestAck, true);
-    for (const [tag, state] of settled) {
-      if (state !== 'ack') continue;
-      sendAck(tag, false);
-      settled.set(tag, 'sent');
-    }
-    // Forget the settled prefix now and then, not on every flush.
-    if (head > 1_024) {
-      delivered = delivered.slice(head);
-      head = 0;
-    }
+    pending = [];
+    if (highestBelow !== undefined) sendAck(highestBelow, true);
   }
 
   return {
     /** Every delivery of the channel, as it arrives. */
     track(message: Message): void {
-      delivered.push(message.fields.deliveryTag);
+      inHand.add(message.fields.deliveryTag);
     },
     /** Acks on the next turn of the event loop, together with the rest of its batch. */
     ack(message: Message): void {
-      settled.set(message.fields.deliveryTag, 'ack');
+      inHand.delete(message.fields.deliveryTag);
+      pending.push(message.fields.deliveryTag);
       if (flushScheduled) return;
       flushScheduled = true;
       setImmediate(flush);
     },
     /** Gives the message back at once; it counts as settled for the acks after it. */
     requeue(message: Message): void {
+      inHand.delete(message.fields.deliveryTag);
       try {
         channel.nack(message, false, true);
       } catch {
         // The channel closed meanwhile: the broker redelivers it anyway.
       }
-      settled.set(message.fields.deliveryTag, 'sent');
     },
     /** Sends what is pending now: before the channel is closed on purpose. */
     flush,

@@ -22,9 +22,9 @@ export const noOutboxWakeup: OutboxWakeup = { notify: () => undefined, close: as
  * batches ask for one more, sent when it returns (under load, no sooner than
  * hint-spacing.ts allows); the worker gets a steady trickle of hints instead
  * of one per batch. The hint needs no durability (the worker's poll is the
- * backstop), so its transaction commits
- * without waiting for a WAL flush (synchronous_commit off), and the lock
- * PostgreSQL takes to order NOTIFY commits is held for microseconds.
+ * backstop), so its transaction commits without waiting for a WAL flush
+ * (synchronous_commit off), and the lock PostgreSQL takes to order NOTIFY
+ * commits is held for microseconds.
  */
 export function createOutboxWakeupSender(options: { url: string; logger: Logger }): OutboxWakeup {
   let client: pg.Client | undefined;
@@ -32,6 +32,8 @@ export function createOutboxWakeupSender(options: { url: string; logger: Logger 
   let sending = false;
   let wanted = false;
   let closed = false;
+  // Read through a function where it may have flipped while send() awaited.
+  const isClosed = () => closed;
   let warned = false;
   let lastSentAt = 0;
   const requests = createArrivalRate();
@@ -60,11 +62,18 @@ export function createOutboxWakeupSender(options: { url: string; logger: Logger 
     while (wanted && !closed) {
       const wait = hintDelayMs(Date.now() - lastSentAt, requests.perSecond());
       if (wait > 0) await sleep(wait);
+      // close() may have come while this waited: it must not be followed by a new connection.
+      if (isClosed()) break;
       wanted = false;
       if (client === undefined) {
         connecting ??= connect().finally(() => (connecting = undefined));
         client = await connecting;
         if (client === undefined) break;
+        if (isClosed()) {
+          await client.end().catch(() => undefined);
+          client = undefined;
+          break;
+        }
       }
       try {
         await client.query(`select pg_notify('${OUTBOX_WAKEUP_CHANNEL}', '')`);

@@ -28,7 +28,7 @@ import {
   stopRabbitApp,
   terminateDatabaseConnections,
 } from '../support/infrastructure.js';
-import { startOrderLoad, type LoadSummary } from '../support/order-load.js';
+import { startOrderLoad, type LoadSummary } from '@orders/test-support';
 import {
   auditPipeline,
   lossAndDoubling,

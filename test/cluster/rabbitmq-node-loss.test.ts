@@ -14,7 +14,7 @@ import {
   startPipelineProcesses,
 } from '@orders/test-support';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
-import { startOrderLoad, type LoadSummary } from '../support/order-load.js';
+import { startOrderLoad, type LoadSummary } from '@orders/test-support';
 import { auditPipeline, lossAndDoubling, violations, waitForCatchUp, type CatchUp, type PipelineAudit } from '../support/pipeline-audit.js';
 import { NPM_START, testWiring } from '../support/system-under-test.js';
 import { isolatedTopology } from '../support/pipeline.js';

@@ -5,7 +5,7 @@ import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { createCustomer } from '../support/customers.js';
 import { terminateDatabaseConnections } from '../support/infrastructure.js';
 import { createIsolatedDatabases, type IsolatedDatabases } from '../support/isolated-databases.js';
-import { startOrderLoad, type LoadSummary } from '../support/order-load.js';
+import { startOrderLoad, type LoadSummary } from '@orders/test-support';
 import { auditPipeline, waitForCatchUp, type PipelineAudit } from '../support/pipeline-audit.js';
 import { isolatedTopology, removeTopology } from '../support/pipeline.js';
 import { NPM_START, testWiring } from '../support/system-under-test.js';

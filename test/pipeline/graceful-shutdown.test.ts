@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MessagingTopology } from '../../packages/contracts/src/index.js';
 import { auditPipeline, waitForCatchUp, type CatchUp, type PipelineAudit } from '../support/pipeline-audit.js';
-import { startOrderLoad, type LoadSummary } from '../support/order-load.js';
+import { startOrderLoad, type LoadSummary } from '@orders/test-support';
 import {
   addPipelineProcesses,
   createServiceGroup,

@@ -5,7 +5,6 @@
 export * from './customers.js';
 export * from './http-client.js';
 export * from './isolated-databases.js';
-export * from './order-load.js';
 export * from './outbox-rows.js';
 export * from './pipeline-audit.js';
 export * from './pipeline.js';

@@ -20,3 +20,4 @@ export {
 export { histogramMean, scrapeMetrics } from './metrics-scrape.js';
 export { processesWithArgument, readCpuSeconds, readMemory } from './process-readings.js';
 export { createSystemCopies, type SystemCopies } from './system-copies.js';
+export { startOrderLoad, type LoadSummary, type OrderAttempt, type OrderLoad, type OrderLoadOptions, type OrderOutcome } from './order-load.js';

@@ -1,14 +1,7 @@
 import { messagingTopology, type MessagingTopology } from '@orders/contracts';
 import { createLogger } from '@orders/service-kit';
-import {
-  connectToBroker,
-  createRecoveringChannel,
-  type Channel,
-  type ChannelModel,
-  type ConfirmChannel,
-  type Options,
-} from '@orders/service-kit/broker';
-import { eventually, type EventuallyOptions } from '@orders/test-support';
+import { connectToBroker, createRecoveringChannel, type ChannelModel, type ConfirmChannel, type Options } from '@orders/service-kit/broker';
+import { eventually } from '@orders/test-support';
 
 export interface OutgoingMessage {
   body: Buffer;
@@ -20,8 +13,8 @@ export const benchTopology = (runId: string): MessagingTopology => messagingTopo
 
 /**
  * The bench's own connection to RabbitMQ, through the services' broker layer:
- * queue depths, purges, preloads and the plain publish baseline. It only ever
- * touches names under the run's prefix.
+ * queue depths, purges, preloads and the plain publish baseline, only ever on
+ * names under the run's prefix.
  */
 export async function openBenchBroker(url: string, topology: MessagingTopology) {
   // Errors only: checking a queue nobody declared yet closes the channel, which the layer logs as a warning and reopens.
@@ -33,53 +26,34 @@ export async function openBenchBroker(url: string, topology: MessagingTopology) 
     await admin.attach(model);
   };
   const connection = await connectToBroker({ urls: [url], connectionName: 'orders-bench', logger, setup });
-  async function adminChannel(): Promise<Channel> {
-    const channel = (await admin.waitUntilOpen(5_000)) ? admin.current() : undefined;
-    if (channel === undefined) throw new Error('no RabbitMQ channel for the bench');
-    return channel;
-  }
-  async function depth(queue: string): Promise<number> {
-    try {
-      return (await (await adminChannel()).checkQueue(queue)).messageCount;
-    } catch {
-      return 0;
-    }
-  }
+  const channel = async () => {
+    const open = (await admin.waitUntilOpen(5_000)) ? admin.current() : undefined;
+    if (open === undefined) throw new Error('no RabbitMQ channel for the bench');
+    return open;
+  };
+  const depth = async (queue: string) => (await (await channel()).checkQueue(queue).catch(() => ({ messageCount: 0 }))).messageCount;
   const queueDepth = () => depth(topology.queue);
-  /** Polls the queue's depth (free for the system under test) until `accept`; false at the deadline, thrown on abort. */
-  const watchDepth = (accept: (depth: number) => boolean, options: EventuallyOptions<number> & { signal: AbortSignal }) =>
-    eventually(queueDepth, accept, options).then(
-      () => true,
-      () => {
-        options.signal.throwIfAborted();
-        return false;
-      },
-    );
-
   return {
     version: () => version,
     topology,
     queueDepth,
     deadLetterDepth: () => depth(topology.deadLetterQueue),
-    /**
-     * Publishes with confirms, never more than `window` unconfirmed at once: the plain way to publish
-     * reliably, and the worker's baseline, so plain amqplib on purpose. Persistent and mandatory like the worker's messages.
-     */
-    publishWindowed: async (
-      messages: readonly OutgoingMessage[],
-      window: number,
-      signal: AbortSignal,
-      onProgress: (confirmed: number) => void,
-    ) => publishWindowed(await connection.createConfirmChannel(), topology, { messages, window, signal, onProgress }),
+    /** Polls the queue's depth (free for the system under test) until `accept`; false at the deadline, thrown on abort. */
+    watchDepth: (accept: (depth: number) => boolean, timeoutMs: number, signal: AbortSignal, intervalMs = 100) =>
+      eventually(queueDepth, accept, { timeoutMs, intervalMs, signal }).then(
+        () => true,
+        () => {
+          signal.throwIfAborted();
+          return false;
+        },
+      ),
+    /** Publishes with confirms, at most `window` unconfirmed: the plain reliable way, and so plain amqplib. */
+    publishWindowed: async (messages: readonly OutgoingMessage[], window: number, signal: AbortSignal) =>
+      publishWindowed(await connection.createConfirmChannel(), topology, messages, window, signal),
     async purge(): Promise<void> {
-      const channel = await adminChannel();
-      await channel.purgeQueue(topology.queue);
-      await channel.purgeQueue(topology.deadLetterQueue);
+      await (await channel()).purgeQueue(topology.queue);
+      await (await channel()).purgeQueue(topology.deadLetterQueue);
     },
-    /** Waits until the queue holds `count` messages: a publish confirm does not promise the count is visible yet. */
-    waitForDepth: async (count: number, signal: AbortSignal, timeoutMs: number) =>
-      (await watchDepth((seen) => seen === count, { timeoutMs, intervalMs: 50, signal })) ? count : queueDepth(),
-    watchDepth,
     createChannel: () => connection.createChannel(),
     // The channel first: closing it after its connection would wait for an answer that never comes.
     async close(): Promise<void> {
@@ -88,41 +62,40 @@ export async function openBenchBroker(url: string, topology: MessagingTopology) 
     },
   };
 }
-
 export type BenchBroker = Awaited<ReturnType<typeof openBenchBroker>>;
 
+/** Persistent and mandatory, like the worker's messages; a message nothing is bound to take comes back as returned. */
 async function publishWindowed(
   channel: ConfirmChannel,
   topology: MessagingTopology,
-  options: { messages: readonly OutgoingMessage[]; window: number; signal: AbortSignal; onProgress: (confirmed: number) => void },
+  messages: readonly OutgoingMessage[],
+  window: number,
+  signal: AbortSignal,
 ) {
-  channel.on('error', () => undefined);
   const report = { confirmed: 0, returned: 0, nacked: 0, seconds: 0 };
-  // Unroutable (basic.return): nothing bound to take it.
+  // An object: the handlers change it while the loop below awaits.
+  const state = { inFlight: 0, closed: false, wake: (): void => undefined };
+  channel.on('error', () => undefined);
   channel.on('return', () => (report.returned += 1));
-  // An object, not a boolean: the 'close' handler flips it while the loop below awaits.
-  const state = { inFlight: 0, closed: false, wake: undefined as (() => void) | undefined };
-  const wakeUp = () => state.wake?.();
   channel.on('close', () => {
     state.closed = true;
-    wakeUp();
+    state.wake();
   });
   const started = performance.now();
-  for (const message of options.messages) {
-    while (state.inFlight >= options.window && !state.closed) await new Promise<void>((resolve) => (state.wake = resolve));
+  for (const message of messages) {
+    while (state.inFlight >= window && !state.closed) await new Promise<void>((resolve) => (state.wake = resolve));
     if (state.closed) throw new Error('publish channel closed by the broker');
-    options.signal.throwIfAborted();
+    signal.throwIfAborted();
     state.inFlight += 1;
     channel.publish(topology.exchange, topology.routingKey, message.body, { ...message.options, mandatory: true }, (error: unknown) => {
       state.inFlight -= 1;
       if (error === null || error === undefined) report.confirmed += 1;
       else report.nacked += 1;
-      if (report.confirmed % 1_000 === 0) options.onProgress(report.confirmed);
-      wakeUp();
+      state.wake();
     });
   }
   await channel.waitForConfirms();
   report.seconds = (performance.now() - started) / 1000;
   await channel.close().catch(() => undefined);
-  return report;
+  return { ...report, rate: report.confirmed / report.seconds };
 }

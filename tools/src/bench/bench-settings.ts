@@ -1,15 +1,14 @@
 import { parseArgs } from 'node:util';
 
 /**
- * What a run does: the full benchmark (about four minutes) or the quick smoke
- * run that CI uses so the harness never rots. Every size and duration lives
- * here, so the two modes differ in numbers only, never in code paths.
+ * The full benchmark (about four minutes) or the quick smoke run CI uses so
+ * the harness never rots: every size and duration lives here, so the two
+ * modes differ in numbers only, never in code paths.
  */
 const FULL = {
   mode: 'full' as 'full' | 'quick',
   /** The whole run is abandoned (and cleaned up) past this. */
   budgetMs: 450_000,
-  /** cacheOffSeconds: the informational run with Order Service's customer cache turned off. */
   intake: { connections: 32, warmupSeconds: 2, seconds: 8, cacheOffSeconds: 5 },
   wakeup: { seconds: 5 },
   overload: { connections: 512, seconds: 8 },
@@ -33,11 +32,7 @@ const QUICK: BenchSettings = {
   sustained: { rates: [100, 300], seconds: 3, drainDeadlineMs: 15_000 },
 };
 
-/**
- * Defaults of the worker and the consumer that the baselines mirror (see the
- * services' config.ts). An override in the environment reaches both the
- * services and the baseline.
- */
+/** The worker's and the consumer's defaults (their config.ts) that the baselines mirror; an override reaches both. */
 export function pipelineTuning(env: NodeJS.ProcessEnv) {
   const integer = (name: string, fallback: number) => (/^\d+$/.test(env[name]?.trim() ?? '') ? Number(env[name]) : fallback);
   return {
@@ -47,6 +42,7 @@ export function pipelineTuning(env: NodeJS.ProcessEnv) {
   };
 }
 
+/** In run order: the sustained and overload steps compare themselves with intake; memory reads the peaks of all the others. */
 export const STEP_IDS = ['intake', 'wakeup', 'overload', 'outbox-drain', 'consumer-drain', 'latency', 'sustained', 'memory'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -54,26 +50,18 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --only=intake,latenc
 
   --quick          a small version of every step (about a minute); CI runs it
   --only=STEPS     run only these steps (${STEP_IDS.join(', ')})
-  --profile        also write a CPU profile of every service process to
-                   bench-results/profiles-<timestamp>/ (open in Chrome DevTools)
   --help           this text
 
-Writes bench-results/bench-<timestamp>.{json,md,svg}; a full run of every step
-also refreshes docs/benchmarks/latest.md. Exit code 0 unless a step crashed.`;
+Writes bench-results/bench-<timestamp>.{json,md} and its SVG charts; a full run
+of every step also refreshes docs/benchmarks/. Exit code 0 unless a step failed.
+To profile the services: NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/profiles".`;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export class UsageError extends Error {}
 
 export function parseCommandLine(args: readonly string[]) {
+  const options = { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, only: { type: 'string' } } as const;
   let values;
   try {
-    const options = {
-      quick: { type: 'boolean' },
-      profile: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      only: { type: 'string' },
-    } as const;
     values = parseArgs({ args: [...args], options }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -81,9 +69,9 @@ export function parseCommandLine(args: readonly string[]) {
   const wanted = values.only?.split(',').filter((name) => name !== '') ?? STEP_IDS;
   const unknown = wanted.filter((name) => !STEP_IDS.some((id) => id === name));
   if (unknown.length > 0) throw new UsageError(`unknown step(s): ${unknown.join(', ')}; steps are ${STEP_IDS.join(', ')}`);
-  const steps: StepId[] = STEP_IDS.filter((id) => wanted.includes(id));
-  const { quick = false, profile = false, help = false } = values;
-  // Only a full run of every step refreshes docs/benchmarks/latest.md; a profiled run is slower, so never.
-  return { settings: quick ? QUICK : FULL, steps, writeDocs: !quick && !profile && steps.length === STEP_IDS.length, profile, help };
+  const steps = STEP_IDS.filter((id) => wanted.includes(id));
+  const quick = values.quick ?? false;
+  // Only a full run of every step refreshes docs/benchmarks/, the report the README links.
+  return { settings: quick ? QUICK : FULL, steps, writeDocs: !quick && steps.length === STEP_IDS.length, help: values.help ?? false };
 }
 export type CommandLine = ReturnType<typeof parseCommandLine>;

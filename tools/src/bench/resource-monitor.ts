@@ -1,11 +1,10 @@
 import { readMemory } from '@orders/test-support';
 
+/** `group`: the service role peaks are reported by, whichever copy; until `ready` a process is still loading (its size then is no resting size). */
 interface Watched {
   label: string;
-  /** What peaks are reported by: the service role, whichever copy it was. */
   group: string;
   pid: number;
-  /** Until then the process is still loading: its memory counts for the peak, not as its resting size. */
   ready: boolean;
 }
 
@@ -13,13 +12,12 @@ export interface MemoryPeak {
   peakMb: number;
   /** Resident memory when the service was first seen ready: its size before any work. */
   startMb: number | undefined;
-  /** The copy (label) and the step in which the peak was seen. */
-  label: string;
+  /** The step in which the peak was seen. */
   step: string;
 }
 
 /**
- * Samples the resident memory of every watched process a few times a second
+ * Samples the resident memory of every watched process four times a second
  * for the whole run. It reads VmHWM (the kernel's own high-water mark), so a
  * peak between two samples is not missed; sampling is needed only because
  * processes come and go between steps.
@@ -27,32 +25,31 @@ export interface MemoryPeak {
 export function createResourceMonitor(watched: () => Watched[]) {
   const peaks = new Map<string, MemoryPeak>();
   let step = 'setup';
-  const timer = setInterval(sample, 250);
-  timer.unref();
-
-  function sample(): void {
+  const sample = () => {
     for (const target of watched()) {
       const memory = readMemory(target.pid);
       if (memory === undefined) continue;
-      const peakMb = Math.max(memory.peakKb, memory.rssKb) / 1024;
       const known = peaks.get(target.group);
       const startMb = known?.startMb ?? (target.ready ? memory.rssKb / 1024 : undefined);
-      if (known === undefined || peakMb > known.peakMb) peaks.set(target.group, { peakMb, startMb, label: target.label, step });
-      else if (known.startMb === undefined) peaks.set(target.group, { ...known, startMb });
+      const peakMb = Math.max(memory.peakKb, memory.rssKb) / 1024;
+      peaks.set(target.group, known === undefined || peakMb > known.peakMb ? { peakMb, startMb, step } : { ...known, startMb });
     }
-  }
-
+  };
+  const timer = setInterval(sample, 250);
+  timer.unref();
   return {
-    /** Peaks seen from here on are attributed to this step. */
-    enterStep(name: string): void {
+    /** Peaks seen from here on are this step's. */
+    enterStep: (name: string) => {
       sample();
       step = name;
     },
-    sample,
-    stop(): void {
+    stop: () => {
       sample();
       clearInterval(timer);
     },
-    peaks: () => new Map(peaks),
+    peaks: () => {
+      sample();
+      return new Map(peaks);
+    },
   };
 }

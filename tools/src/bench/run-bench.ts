@@ -1,117 +1,115 @@
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, USAGE, UsageError, type CommandLine } from './bench-settings.js';
-import type { BenchStep } from './bench-step.js';
-import { assembleReport, cleanUp, describeError, recover, runSteps, setUp, type Resources, type StepControl } from './bench-run.js';
+import { cleanUp, recover, setUp, type Held, type RunResources } from './bench-setup.js';
+import { stepContext, type BenchStep } from './bench-step.js';
 import { consumerDrainStep } from './consumer-drain-step.js';
-import type { Environment } from './environment.js';
+import { formatRatio, formatValue, judge } from './figures.js';
 import { intakeStep } from './intake-step.js';
 import { latencyStep } from './latency-step.js';
+import { summaryTable, type StepOutcome } from './markdown-report.js';
 import { memoryStep } from './memory-step.js';
-import type { BenchReport, StepOutcome } from './markdown-report.js';
 import { outboxDrainStep } from './outbox-drain-step.js';
 import { overloadStep } from './overload-step.js';
-import { createProgress } from './progress.js';
-import { fileStamp, formatTable, writeReports } from './report-writer.js';
+import { writeReports } from './report-writer.js';
 import { sustainedStep } from './sustained-step.js';
 import { wakeupStep } from './wakeup-step.js';
 
 // npm run bench [-- --quick] [-- --only=…]: starts what it needs on databases,
 // queues and ports of its own, measures every figure next to its baseline,
-// prints a table, writes the reports, and cleans up, also on failure or Ctrl-C.
+// prints the table, writes the reports, and cleans up, also on failure or Ctrl-C.
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const STEPS = [intakeStep, wakeupStep, overloadStep, outboxDrainStep, consumerDrainStep, latencyStep, sustainedStep, memoryStep];
+/** Progress on stderr; stdout keeps the results. */
+const say = (text: string) => void process.stderr.write(`${text}\n`);
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Intake first: the sustained step compares itself with its figure. Memory last: it reads the peaks of all the others. */
-const STEPS: readonly BenchStep[] = [
-  intakeStep,
-  wakeupStep,
-  overloadStep,
-  outboxDrainStep,
-  consumerDrainStep,
-  latencyStep,
-  sustainedStep,
-  memoryStep,
-];
-
-/** Ctrl-C (or SIGTERM) aborts the run, which then cleans up; a second one kills the services and exits at once. */
-function onInterrupt(run: AbortController, resources: Resources, say: (text: string) => void): { interrupted: boolean } {
-  const state = { interrupted: false };
-  const handle = (signal: NodeJS.Signals) => {
-    if (state.interrupted) {
-      say('second signal: killing the services and exiting without cleaning up');
-      resources.system?.killAll();
-      resources.reference?.kill('SIGKILL');
-      process.exit(130);
+/** One step with an abort of its own (a crash or an unhandled rejection ends just it); after a failure, a clean slate for the next. */
+async function runStep(step: BenchStep, resources: RunResources, held: Held, run: AbortSignal, current: { step?: AbortController }) {
+  const { id, title } = step;
+  const context = stepContext(resources, AbortSignal.any([run, (current.step = new AbortController()).signal]));
+  const began = performance.now();
+  const seconds = () => (performance.now() - began) / 1000;
+  resources.monitor.enterStep(id);
+  try {
+    const result = await step.run(context);
+    for (const spec of step.figures) {
+      const { value, baseline, ratio } = judge(spec, result.measured[spec.id], 'ran');
+      say(`  ${spec.title}: ${formatValue(value, spec.unit)} (baseline ${formatValue(baseline, spec.unit)}, ${formatRatio(ratio)})`);
     }
-    state.interrupted = true;
-    say(`${signal}: stopping the run and cleaning up (send it again to force)`);
-    run.abort(new Error(`interrupted by ${signal}`));
-  };
-  process.on('SIGINT', handle);
-  process.on('SIGTERM', handle);
-  return state;
+    return { id, title, state: 'ran' as const, seconds: seconds(), result };
+  } catch (error) {
+    const message = describe(context.signal.aborted ? context.signal.reason : error);
+    say(`  failed: ${message}`);
+    if (!run.aborted) await recover(held, say);
+    return { id, title, state: 'error' as const, seconds: seconds(), error: message };
+  }
 }
 
 /** Runs the selected steps between setup and cleanup, then writes the reports; the exit code. */
-async function runBench(commandLine: CommandLine): Promise<number> {
-  const { settings } = commandLine;
+async function runBench({ settings, steps: ids, writeDocs }: CommandLine): Promise<number> {
   const runId = String(process.pid);
-  const progress = createProgress();
-  const run = new AbortController();
   const startedAt = new Date();
-  const profileDir = commandLine.profile ? path.join(ROOT, 'bench-results', `profiles-${fileStamp(startedAt.toISOString())}`) : undefined;
-  const selected = STEPS.filter((step) => commandLine.steps.includes(step.id));
+  const run = new AbortController();
+  /** What setup made, for the cleanup; the step running now, for an abort of its own. */
+  const held: Held = {};
+  const current: { step?: AbortController } = {};
+  const steps = STEPS.filter((step) => ids.includes(step.id));
   const problems: string[] = [];
-  const resources: Resources = {};
-  const control: StepControl = { signal: run.signal, current: {}, recover: () => recover(resources, progress) };
-  const state = onInterrupt(run, resources, (text) => progress.say(text));
+  // Ctrl-C (or SIGTERM) aborts the run, which then cleans up; a second one kills the services and exits at once.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!run.signal.aborted) return run.abort(new Error(`interrupted by ${signal}`));
+    held.system?.killAll();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   setTimeout(() => run.abort(new Error(`the run's time budget of ${settings.budgetMs / 1000} s ran out`)), settings.budgetMs).unref();
   // A bug in a step must not leave services and databases behind: fail the step, keep the cleanup.
-  process.on('unhandledRejection', (reason) => {
-    problems.push(`unexpected error: ${describeError(reason)}`);
-    control.current.step?.abort(reason instanceof Error ? reason : new Error(String(reason)));
-  });
-  const onCrash = (description: string, recentOutput: string) => {
-    problems.push(`${description}; last output: ${recentOutput.split('\n').join(' | ')}`);
-    control.current.step?.abort(new Error(description));
+  const failStep = (problem: string, reason: Error) => {
+    problems.push(problem);
+    current.step?.abort(reason);
   };
-  let environment: Environment | undefined;
-  let outcomes: StepOutcome[] = [];
-  let setupError: string | undefined;
+  process.on('unhandledRejection', (reason) => failStep(`unexpected error: ${describe(reason)}`, new Error(describe(reason))));
+  const onCrash = (what: string, output: string) => failStep(`${what}; last output: ${output.split('\n').join(' | ')}`, new Error(what));
+  const outcomes: StepOutcome[] = [];
+  let environment;
   try {
-    progress.say(`orders bench, ${settings.mode} run (id ${runId}): ${selected.map((step) => step.id).join(', ')}`);
-    const ready = await setUp({ root: ROOT, runId, settings, profileDir, progress, signal: run.signal, onCrash }, resources);
+    say(`orders bench, ${settings.mode} run (id ${runId}): ${ids.join(', ')}`);
+    const ready = await setUp({ root: ROOT, runId, settings, say, signal: run.signal, onCrash }, held);
     environment = ready.environment;
-    outcomes = await runSteps(selected, ready.resources, control);
+    for (const [index, step] of steps.entries()) {
+      say(`[${index + 1}/${steps.length}] ${step.title}`);
+      const skipped = { id: step.id, title: step.title, state: 'not run' as const, seconds: 0 };
+      outcomes.push(run.signal.aborted ? skipped : await runStep(step, ready.resources, held, run.signal, current));
+    }
+    ready.resources.monitor.stop();
   } catch (error) {
-    setupError = describeError(run.signal.aborted ? run.signal.reason : error);
-    progress.say(`the bench could not run: ${setupError}`);
+    problems.push(`setup: ${describe(run.signal.aborted ? run.signal.reason : error)}`);
+    say(`the bench could not run: ${problems.at(-1) ?? ''}`);
   } finally {
-    await cleanUp(resources, runId, progress);
+    await cleanUp(held, runId, say);
   }
-  if (environment === undefined) return state.interrupted ? 130 : 1;
-  const logLines = resources.system?.outputCounts() ?? {};
-  const head = {
+  if (environment === undefined) return run.signal.aborted ? 130 : 1;
+  const figures = steps.flatMap((step, index) =>
+    step.figures.map((spec) => judge(spec, outcomes[index]?.result?.measured[spec.id], outcomes[index]?.state ?? 'not run')),
+  );
+  const seconds = (Date.now() - startedAt.getTime()) / 1000;
+  const report = {
     mode: settings.mode,
     runId,
     startedAt: startedAt.toISOString(),
-    seconds: (Date.now() - startedAt.getTime()) / 1000,
+    seconds,
     environment,
-    logLines,
-    problems: setupError === undefined ? problems : [...problems, `setup: ${setupError}`],
+    figures,
+    steps: outcomes,
+    problems,
+    logLines: held.system?.logLines() ?? {},
   };
-  const report = assembleReport(head, selected, outcomes);
-  const complete = setupError === undefined && report.steps.every((step) => step.state === 'ran');
-  await publish(report, commandLine.writeDocs && complete, profileDir);
-  return state.interrupted ? 130 : complete ? 0 : 1;
-}
-
-async function publish(report: BenchReport, writeDocs: boolean, profileDir: string | undefined): Promise<void> {
-  process.stdout.write(`\n${formatTable(report)}`);
-  const written = await writeReports(report, { root: ROOT, writeDocs });
-  process.stdout.write(`\nwritten: ${written.join(', ')}\n`);
-  if (profileDir !== undefined) process.stdout.write(`CPU profiles of the services: ${path.relative(ROOT, profileDir)}/\n`);
+  const complete = outcomes.length === steps.length && outcomes.every((step) => step.state === 'ran');
+  const failed = outcomes.filter((step) => step.state === 'error').map((step) => `step ${step.id} failed: ${step.error ?? ''}`);
+  process.stdout.write(`\n${[...summaryTable(figures), ...[...problems, ...failed].map((line) => `\n${line}`)].join('\n')}\n`);
+  process.stdout.write(`\nwritten: ${(await writeReports(report, ROOT, writeDocs && complete)).join(', ')}\n`);
+  return run.signal.aborted ? 130 : complete ? 0 : 1;
 }
 
 async function main(): Promise<number> {

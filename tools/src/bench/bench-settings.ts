@@ -50,16 +50,22 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --only=intake,latenc
 
   --quick          a small version of every step (about a minute); CI runs it
   --only=STEPS     run only these steps (${STEP_IDS.join(', ')})
+  --profile        also write a CPU profile of every service process to
+                   bench-results/profiles-<run id>/ (open in Chrome DevTools)
   --help           this text
 
 Writes bench-results/bench-<timestamp>.{json,md} and its SVG charts; a full run
-of every step also refreshes docs/benchmarks/. Exit code 0 unless a step failed.
-To profile the services: NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/profiles".`;
+of every step also refreshes docs/benchmarks/. Exit code 0 unless a step failed.`;
 
 export class UsageError extends Error {}
 
 export function parseCommandLine(args: readonly string[]) {
-  const options = { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, only: { type: 'string' } } as const;
+  const options = {
+    quick: { type: 'boolean' },
+    profile: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    only: { type: 'string' },
+  } as const;
   let values;
   try {
     values = parseArgs({ args: [...args], options }).values;
@@ -70,8 +76,8 @@ export function parseCommandLine(args: readonly string[]) {
   const unknown = wanted.filter((name) => !STEP_IDS.some((id) => id === name));
   if (unknown.length > 0) throw new UsageError(`unknown step(s): ${unknown.join(', ')}; steps are ${STEP_IDS.join(', ')}`);
   const steps = STEP_IDS.filter((id) => wanted.includes(id));
-  const quick = values.quick ?? false;
-  // Only a full run of every step refreshes docs/benchmarks/, the report the README links.
-  return { settings: quick ? QUICK : FULL, steps, writeDocs: !quick && steps.length === STEP_IDS.length, help: values.help ?? false };
+  const { quick = false, profile = false, help = false } = values;
+  // Only a full run of every step refreshes docs/benchmarks/, the report the README links; a profiled run is slower, so never.
+  return { settings: quick ? QUICK : FULL, steps, writeDocs: !quick && !profile && steps.length === STEP_IDS.length, profile, help };
 }
 export type CommandLine = ReturnType<typeof parseCommandLine>;

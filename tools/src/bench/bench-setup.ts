@@ -48,12 +48,13 @@ interface RunOptions {
   runId: string;
   settings: BenchSettings;
   say: (text: string) => void;
+  profileDir: string | undefined;
   signal: AbortSignal;
   onCrash: (description: string, recentOutput: string) => void;
 }
 
 /** Databases, broker, the four services and a bare Node.js process (the memory and idle-CPU reference), all the run's own. */
-export async function setUp({ root, runId, settings, say, signal, onCrash }: RunOptions, held: Held) {
+export async function setUp({ root, runId, settings, say, profileDir, signal, onCrash }: RunOptions, held: Held) {
   await removeLeftoversOfDeadRuns(signal, say);
   say('creating and migrating the bench databases');
   const databases = (held.databases = await createBenchDatabases(root, POSTGRES_ADMIN_URL, runId));
@@ -61,7 +62,14 @@ export async function setUp({ root, runId, settings, say, signal, onCrash }: Run
   const broker = (held.broker = await openBenchBroker(RABBITMQ_URL, topology));
   const internalApiKey = `bench-${runId}-${Math.random().toString(36).slice(2)}`;
   const urls = { orderDatabaseUrl: databases.orderUrl, customerDatabaseUrl: databases.customerUrl, rabbitUrl: RABBITMQ_URL };
-  const system = (held.system = await createBenchSystem({ ...urls, topology, internalApiKey, marker: runMarker(runId), onCrash }));
+  const system = (held.system = await createBenchSystem({
+    ...urls,
+    topology,
+    internalApiKey,
+    marker: runMarker(runId),
+    profileDir,
+    onCrash,
+  }));
   const idleLoop = ['-e', 'setInterval(() => {}, 2 ** 30)', '--', runMarker(runId)];
   const reference = (held.reference = spawn(process.execPath, idleLoop, { stdio: 'ignore', detached: true }));
   const { rows: version } = await databases.order.query<{ server_version: string }>('show server_version');

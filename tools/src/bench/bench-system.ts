@@ -38,6 +38,8 @@ export async function createBenchSystem(config: {
   topology: MessagingTopology;
   internalApiKey: string;
   marker: string;
+  /** Where each service process writes a CPU profile, if anywhere. */
+  profileDir: string | undefined;
   onCrash: (description: string, recentOutput: string) => void;
 }) {
   const group = createServiceGroup({
@@ -53,7 +55,8 @@ export async function createBenchSystem(config: {
   });
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONTROLLED.test(name)));
   const wiring = await wireSystem({ ...config, rabbitUrl: () => config.rabbitUrl, inherited });
-  const copies = createSystemCopies(group, wiring);
+  const profile = config.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${config.profileDir}`];
+  const copies = createSystemCopies(group, wiring, () => profile);
   return {
     ...copies,
     orderServiceUrl: orderServiceUrl(wiring),

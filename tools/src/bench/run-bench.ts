@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, USAGE, UsageError, type CommandLine } from './bench-settings.js';
 import { cleanUp, recover, setUp, type Held, type RunResources } from './bench-setup.js';
@@ -47,8 +48,9 @@ async function runStep(step: BenchStep, resources: RunResources, held: Held, run
 }
 
 /** Runs the selected steps between setup and cleanup, then writes the reports; the exit code. */
-async function runBench({ settings, steps: ids, writeDocs }: CommandLine): Promise<number> {
+async function runBench({ settings, steps: ids, writeDocs, profile }: CommandLine): Promise<number> {
   const runId = String(process.pid);
+  const profileDir = profile ? path.join(ROOT, 'bench-results', `profiles-${runId}`) : undefined;
   const startedAt = new Date();
   const run = new AbortController();
   /** What setup made, for the cleanup; the step running now, for an abort of its own. */
@@ -75,7 +77,7 @@ async function runBench({ settings, steps: ids, writeDocs }: CommandLine): Promi
   let environment;
   try {
     say(`orders bench, ${settings.mode} run (id ${runId}): ${ids.join(', ')}`);
-    const ready = await setUp({ root: ROOT, runId, settings, say, signal: run.signal, onCrash }, held);
+    const ready = await setUp({ root: ROOT, runId, settings, say, profileDir, signal: run.signal, onCrash }, held);
     environment = ready.environment;
     for (const [index, step] of steps.entries()) {
       say(`[${index + 1}/${steps.length}] ${step.title}`);
@@ -109,6 +111,7 @@ async function runBench({ settings, steps: ids, writeDocs }: CommandLine): Promi
   const failed = outcomes.filter((step) => step.state === 'error').map((step) => `step ${step.id} failed: ${step.error ?? ''}`);
   process.stdout.write(`\n${[...summaryTable(figures), ...[...problems, ...failed].map((line) => `\n${line}`)].join('\n')}\n`);
   process.stdout.write(`\nwritten: ${(await writeReports(report, ROOT, writeDocs && complete)).join(', ')}\n`);
+  if (profileDir !== undefined) process.stdout.write(`CPU profiles of the services: ${path.relative(ROOT, profileDir)}/\n`);
   return run.signal.aborted ? 130 : complete ? 0 : 1;
 }
 

@@ -1,12 +1,7 @@
-import pg from 'pg';
+import { openPool } from '@orders/test-support';
+import type pg from 'pg';
 
-/**
- * A small pool for a test to read and plant rows directly. Its error listener
- * matters: a test database is dropped with FORCE, which can reach a connection
- * the pool is still closing, and an unheard pool error would crash the run.
- */
+/** A small pool for a test to read and plant rows directly (test support's, with its error listener). */
 export function openTestPool(connectionString: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max: 3 });
-  pool.on('error', () => undefined);
-  return pool;
+  return openPool(connectionString, 3, 'orders-test');
 }

@@ -7,6 +7,17 @@ export function databaseUrlOn(adminUrl: string, name: string): string {
   return url.toString();
 }
 
+/**
+ * A small pool for a harness to read and plant rows. Its error listener
+ * matters: a database dropped WITH (FORCE) can reach a connection the pool
+ * is still closing, and an unheard pool error would crash the run.
+ */
+export function openPool(connectionString: string, max = 3, applicationName = 'orders-test-support'): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: applicationName });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /** One short admin connection; its errors are heard, so a database dropped WITH (FORCE) elsewhere cannot crash the harness. */
 export async function withAdminClient<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl, application_name: 'orders-test-support:admin' });

@@ -1,5 +1,5 @@
 export { deleteTopology } from './broker-topology.js';
-export { databasesNamed, databaseUrlOn, dropDatabases, processIsAlive, withAdminClient } from './database-admin.js';
+export { databasesNamed, databaseUrlOn, dropDatabases, openPool, processIsAlive, withAdminClient } from './database-admin.js';
 export { consistently, eventually, HopelessWait, pause, type EventuallyOptions } from './eventually.js';
 export { freePort, freeStablePort } from './free-ports.js';
 export { createServiceGroup, makeLogDirectory, type LaunchTable, type ServiceGroup, type ServiceGroupOptions } from './service-group.js';

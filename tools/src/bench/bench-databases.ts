@@ -1,18 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { databasesNamed, databaseUrlOn, dropDatabases } from '@orders/test-support';
-import pg from 'pg';
+import { databasesNamed, databaseUrlOn, dropDatabases, openPool } from '@orders/test-support';
 
 /** Every bench database starts with this, then the owning run's id (its pid), so leftovers can be traced. */
 const PREFIX = 'orders_bench_';
 const namesOf = (runId: string) => ['order', 'customer', 'scratch'].map((role) => `${PREFIX}${runId}_${role}`);
-
-/** A pool whose idle-connection errors are heard: a database dropped WITH (FORCE) at cleanup must not crash the run. */
-export function openPool(connectionString: string, max: number, applicationName = 'orders-bench'): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: applicationName });
-  pool.on('error', () => undefined);
-  return pool;
-}
 
 async function runSetup(root: string, entry: string, url: string): Promise<void> {
   const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', LOG_PRETTY: 'false' };
@@ -37,8 +29,8 @@ export async function createBenchDatabases(root: string, adminUrl: string, runId
     runSetup(root, orderSetup, scratchOrderUrl),
   ]);
   // Small pools for the bench's own reads and preloads.
-  const order = openPool(orderUrl, 4);
-  const customer = openPool(customerUrl, 4);
+  const order = openPool(orderUrl, 4, 'orders-bench');
+  const customer = openPool(customerUrl, 4, 'orders-bench');
   return { orderUrl, customerUrl, scratchOrderUrl, order, customer, close: () => Promise.all([order.end(), customer.end()]) };
 }
 export type BenchDatabases = Awaited<ReturnType<typeof createBenchDatabases>>;

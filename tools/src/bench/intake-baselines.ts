@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { openPool } from './bench-databases.js';
+import { openPool } from '@orders/test-support';
 import { summarize } from './latency-stats.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { OrderCreatedV1 } from '@orders/contracts';
 import type { ConsumeMessage } from '@orders/service-kit/broker';
 import type { BenchBroker } from './bench-broker.js';
-import { openPool } from './bench-databases.js';
+import { openPool } from '@orders/test-support';
 
 const INSERT_EVENT =
   'insert into processed_order_events (event_id, order_id, customer_id, occurred_at) values ($1, $2, $3, $4) on conflict (event_id) do nothing';

@@ -80,9 +80,12 @@ async function runBench({ settings, steps: ids, writeDocs, profile }: CommandLin
     const ready = await setUp({ root: ROOT, runId, settings, say, profileDir, signal: run.signal, onCrash }, held);
     environment = ready.environment;
     for (const [index, step] of steps.entries()) {
+      if (run.signal.aborted) {
+        outcomes.push({ id: step.id, title: step.title, state: 'not run', seconds: 0 });
+        continue;
+      }
       say(`[${index + 1}/${steps.length}] ${step.title}`);
-      const skipped = { id: step.id, title: step.title, state: 'not run' as const, seconds: 0 };
-      outcomes.push(run.signal.aborted ? skipped : await runStep(step, ready.resources, held, run.signal, current));
+      outcomes.push(await runStep(step, ready.resources, held, run.signal, current));
     }
     ready.resources.monitor.stop();
   } catch (error) {

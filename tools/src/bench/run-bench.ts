@@ -60,8 +60,13 @@ async function runBench({ settings, steps: ids, writeDocs, profile }: CommandLin
   const problems: string[] = [];
   // Ctrl-C (or SIGTERM) aborts the run, which then cleans up; a second one kills the services and exits at once.
   const onSignal = (signal: NodeJS.Signals) => {
-    if (!run.signal.aborted) return run.abort(new Error(`interrupted by ${signal}`));
+    if (!run.signal.aborted) {
+      say(`${signal}: stopping the run and cleaning up (send it again to force)`);
+      return run.abort(new Error(`interrupted by ${signal}`));
+    }
+    say('second signal: killing the services and exiting without cleaning up');
     held.system?.killAll();
+    held.reference?.kill('SIGKILL');
     process.exit(130);
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);

@@ -29,8 +29,9 @@ function findPgbench(): string {
   const serverDirs = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter), ...serverDirs.map((version) => `/usr/lib/postgresql/${version}/bin`)];
   const found = dirs.map((dir) => path.join(dir, 'pgbench')).find((candidate) => existsSync(candidate));
-  if (found === undefined)
+  if (found === undefined) {
     throw new Error('pgbench not found on PATH nor in /usr/lib/postgresql/*/bin (the PostgreSQL server package has it)');
+  }
   return found;
 }
 

@@ -76,17 +76,18 @@ export function markdownReport(report: BenchReport, chartFile: (name: ChartName)
     ...summaryTable(report.figures),
     ...image('ratios', 'Figures as ratios to their baselines'),
   ];
-  if (report.problems.length > 0)
+  if (report.problems.length > 0) {
     lines.push('', '## Problems seen during the run', '', ...report.problems.map((problem) => `- ${problem}`));
+  }
   if (noisy.length > 0) {
     const perRole = noisy.map(([role, counts]) => `${role} ${counts.warnings} warn / ${counts.errors} error`);
     lines.push('', `Service log lines at warn or above: ${perRole.join(', ')}.`);
   }
   for (const { title, state, seconds, error, result } of report.steps) {
     lines.push('', `## ${title.charAt(0).toUpperCase()}${title.slice(1)}`, '');
-    if (result === undefined)
+    if (result === undefined) {
       lines.push(state === 'error' ? `Failed after ${seconds.toFixed(0)} s: ${error ?? 'unknown error'}` : 'Not run.');
-    else
+    } else {
       lines.push(
         result.method,
         '',
@@ -95,6 +96,7 @@ export function markdownReport(report: BenchReport, chartFile: (name: ChartName)
         '',
         `(${seconds.toFixed(0)} s)`,
       );
+    }
     if (result?.charts?.latency !== undefined) lines.push(...image('latency', 'End-to-end latency distribution'));
     if (result?.charts?.throughput !== undefined) lines.push(...image('throughput', 'Throughput against offered load'));
   }

@@ -9,8 +9,9 @@ function charts(report: BenchReport): Partial<Record<ChartName, string>> {
     if (input?.latency !== undefined) drawn.latency = latencyChart(input.latency);
     if (input?.throughput !== undefined) drawn.throughput = throughputChart(input.throughput);
   }
-  if (report.figures.some((figure) => figure.goal.ratioAtLeast !== undefined && figure.ratio !== null))
+  if (report.figures.some((figure) => figure.goal.ratioAtLeast !== undefined && figure.ratio !== null)) {
     drawn.ratios = ratiosChart(report.figures);
+  }
   return drawn;
 }
 

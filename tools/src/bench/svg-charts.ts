@@ -86,8 +86,9 @@ export function latencyChart(input: LatencyChartInput): string {
       `${rect(LEFT + index * slot + 1, toY(bin.count), slot - 2, BOTTOM - toY(bin.count), bin.open ? COLORS.muted : COLORS.bar)}><title>${tooltip}</title></rect>`,
     );
     const label = bin.open ? `≥ ${short(bin.from)}` : index % Math.ceil(linear.length / 10) === 0 ? short(bin.from) : undefined;
-    if (label !== undefined)
+    if (label !== undefined) {
       body.push(text(LEFT + (index + (bin.open ? 0.5 : 0)) * slot, BOTTOM + (bin.open ? 30 : 16), label, 'text-anchor="middle"'));
+    }
   }
   const markers: Array<[number, string, string, string]> = [
     [input.goalP50, `goal p50 ${input.goalP50} ms`, COLORS.goal, DASHED],

@@ -154,7 +154,10 @@ export function startOrderLoad(options: OrderLoadOptions): OrderLoad {
     const otherOutcomes: Record<string, number> = {};
     for (const { outcome } of attempts) {
       if (outcome?.kind === 'response' && outcome.status === 201 && outcome.orderId !== undefined) acceptedOrderIds.push(outcome.orderId);
-      else if (outcome !== undefined) otherOutcomes[describe(outcome)] = (otherOutcomes[describe(outcome)] ?? 0) + 1;
+      else if (outcome !== undefined) {
+        const key = describe(outcome);
+        otherOutcomes[key] = (otherOutcomes[key] ?? 0) + 1;
+      }
     }
     return { attempts, accepted: acceptedOrderIds.length, acceptedOrderIds, otherOutcomes, durationMs };
   })();

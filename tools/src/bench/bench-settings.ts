@@ -43,7 +43,7 @@ export function pipelineTuning(env: NodeJS.ProcessEnv) {
 }
 
 /** In run order: the sustained and overload steps compare themselves with intake; memory reads the peaks of all the others. */
-export const STEP_IDS = ['intake', 'wakeup', 'overload', 'outbox-drain', 'consumer-drain', 'latency', 'sustained', 'memory'] as const;
+const STEP_IDS = ['intake', 'wakeup', 'overload', 'outbox-drain', 'consumer-drain', 'latency', 'sustained', 'memory'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
 export const USAGE = `usage: npm run bench [-- --quick] [-- --only=intake,latency,...]

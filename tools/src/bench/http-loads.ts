@@ -56,20 +56,20 @@ export async function placeOrdersAtRate(
   const load = startOrderLoad({ ...options, maxInFlight: Math.max(256, rate), maxSockets: 64 });
   const stop = () => load.stop();
   signal.addEventListener('abort', stop, { once: true });
-  const { attempts, accepted } = await load.finished.finally(() => signal.removeEventListener('abort', stop));
+  const { attempts } = await load.finished.finally(() => signal.removeEventListener('abort', stop));
   signal.throwIfAborted();
   const created = attempts.filter((attempt) => attempt.outcome?.kind === 'response' && attempt.outcome.status === 201);
   const skipped = attempts.filter((attempt) => attempt.outcome?.kind === 'skipped').length;
   const lastAnswer = attempts.reduce((last, attempt) => Math.max(last, attempt.settledAt ?? 0), 0) - (attempts[0]?.dueAt ?? 0);
   // Orders created per second over the window, or until the last answer if later.
-  const achievedRate = accepted / Math.max(seconds, lastAnswer / 1000);
+  const achievedRate = created.length / Math.max(seconds, lastAnswer / 1000);
   const latencyMs = summarize(created.map((attempt) => (attempt.settledAt ?? Number.NaN) - attempt.dueAt));
   return {
     offeredRate: rate,
     seconds,
     sent: attempts.length - skipped,
-    created: accepted,
-    failed: attempts.length - skipped - accepted,
+    created: created.length,
+    failed: attempts.length - skipped - created.length,
     skipped,
     achievedRate,
     latencyMs,
